@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Symbolization: kernel (kallsyms, modules) and user (ELF .symtab/.dynsym,
+ * build-id and .gnu_debuglink debug files, compressed sections, perf-PID.map
+ * JIT maps, /proc/PID/root for other mount namespaces, /proc/PID/map_files
+ * for deleted binaries). One symbol table per binary (by build-id, else
+ * dev+inode), shared by every process mapping it, loaded lazily.
+ */
+#ifndef KS_SYMS_H
+#define KS_SYMS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "ks_types.h"
+
+struct ks_symbolizer;
+
+struct ks_sym {
+	const char *name;	/* demangled symbol, NULL if unnamed; owned by the symbolizer */
+	const char *module;	/* binary path, "[kernel]", "[vdso]", module name, or NULL */
+	uint64_t sym_off;	/* addr - symbol start */
+	uint64_t file_off;	/* addr as an offset in module's file (for "bin+0xoff") */
+	uint8_t kind;		/* enum ks_frame_kind (ks_profile.h) */
+};
+
+struct ks_symbolizer *ks_symbolizer__new(void);
+void ks_symbolizer__free(struct ks_symbolizer *s);
+
+/*
+ * Snapshot /proc/PID/maps now, while the process lives, so that it still
+ * resolves after it exits. Cheap if already known; re-reads when @refresh.
+ */
+int ks_symbolizer__add_pid(struct ks_symbolizer *s, int pid, bool refresh);
+void ks_symbolizer__drop_pid(struct ks_symbolizer *s, int pid);
+
+/* 0 on success (out->name may still be NULL: mapping known, no symbol);
+ * -ENOENT when not even the mapping is known ("[unknown]"). */
+int ks_symbolizer__user(struct ks_symbolizer *s, int pid, uint64_t addr, struct ks_sym *out);
+int ks_symbolizer__kernel(struct ks_symbolizer *s, uint64_t addr, struct ks_sym *out);
+
+/*
+ * Unwind a user stack snapshot (registers + copy of the stack from sp up)
+ * with the CFI (.eh_frame/.debug_frame) of the binaries mapped by @pid,
+ * falling back to frame pointers in frames without CFI. Writes up to @max
+ * return addresses, leaf first, into @ips; *complete is set when the walk
+ * ended at the thread's entry (return address undefined per CFI, or _start /
+ * clone / start_thread). Returns the number of ips, or -errno.
+ */
+int ks_symbolizer__unwind(struct ks_symbolizer *s, int pid, const struct ks_uregs *regs,
+			  const void *stack, size_t stack_len, uint64_t *ips, int max,
+			  bool *complete);
+
+/* Format a frame name the way every view prints it: "sym", "bin+0xoff", "[unknown]". */
+const char *ks_sym_format(const struct ks_sym *sym, char *buf, size_t len);
+
+/* Bytes held by symbol tables and maps (printed with -v). */
+size_t ks_symbolizer__memory(const struct ks_symbolizer *s);
+
+#endif /* KS_SYMS_H */

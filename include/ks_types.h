@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Types shared by the BPF programs (bpf/) and user space (user/, tools/).
+ * Fixed-width __u32/__u64 only: the same bytes are read on both sides.
+ */
+#ifndef KS_TYPES_H
+#define KS_TYPES_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define KS_COMM_LEN		16
+#define KS_MAX_STACK_DEPTH	127
+#define KS_MAX_PIDS		64	/* -p PID,PID,... */
+
+/*
+ * Latency histograms: values in nanoseconds, log2 buckets split in
+ * 2^KS_HIST_SUB_BITS linear sub-buckets (HdrHistogram-style, ~12% wide), so
+ * that percentiles are precise enough to judge 5 ms against 6.5 ms while the
+ * text view still prints bcc's power-of-two rows.
+ *   v < 2^SUB:          slot = v
+ *   v in [2^m, 2^m+1):  slot = (m - SUB + 1) << SUB | (v >> (m - SUB)) & (2^SUB - 1)
+ * Values past 2^KS_HIST_MAX_LOG2 ns (~18 min) land in the last slot.
+ */
+#define KS_HIST_SUB_BITS	3
+#define KS_HIST_SUB		(1 << KS_HIST_SUB_BITS)
+#define KS_HIST_MAX_LOG2	40
+#define KS_HIST_SLOTS		((KS_HIST_MAX_LOG2 - KS_HIST_SUB_BITS + 2) << KS_HIST_SUB_BITS)
+
+struct ks_hist {
+	__u64 slots[KS_HIST_SLOTS];
+	__u64 count;
+	__u64 sum_ns;
+	__u64 max_ns;
+};
+
+static __always_inline __u32 ks_log2_u64(__u64 v)
+{
+	__u32 r = 0, shift;
+
+	shift = (v > 0xffffffffULL) << 5; v >>= shift; r |= shift;
+	shift = (v > 0xffff) << 4; v >>= shift; r |= shift;
+	shift = (v > 0xff) << 3; v >>= shift; r |= shift;
+	shift = (v > 0xf) << 2; v >>= shift; r |= shift;
+	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
+	r |= (v >> 1);
+	return r;
+}
+
+static __always_inline __u32 ks_hist_slot(__u64 ns)
+{
+	__u32 m, slot;
+
+	if (ns < KS_HIST_SUB)
+		return (__u32)ns;
+	m = ks_log2_u64(ns);
+	if (m > KS_HIST_MAX_LOG2)
+		return KS_HIST_SLOTS - 1;
+	slot = ((m - KS_HIST_SUB_BITS + 1) << KS_HIST_SUB_BITS) |
+	       ((ns >> (m - KS_HIST_SUB_BITS)) & (KS_HIST_SUB - 1));
+	return slot < KS_HIST_SLOTS ? slot : KS_HIST_SLOTS - 1;
+}
+
+/* Off-CPU reasons, shared by offcpu, top and report. */
+enum ks_offcpu_reason {
+	KS_OFF_RUNQ = 0,	/* preempted or woken, waiting for a CPU */
+	KS_OFF_IO,		/* TASK_UNINTERRUPTIBLE: I/O and the like */
+	KS_OFF_SLEEP,		/* TASK_INTERRUPTIBLE: sleeps, polls, waits */
+	KS_OFF_LOCK,		/* futex / lock contention (when attributable) */
+	KS_OFF_OTHER,
+	KS_OFF__COUNT,
+};
+
+/*
+ * A user stack snapshot for unwinding in user space (perf --call-graph dwarf
+ * style): the registers the unwinder starts from and a copy of the stack
+ * from sp upwards. Produced by any stack-taking collector, consumed by
+ * user/unwind.c through user/stacks.c.
+ */
+#define KS_USTACK_BYTES		8192
+
+struct ks_uregs {
+	__u64 ip;
+	__u64 sp;
+	__u64 bp;
+};
+
+#endif /* KS_TYPES_H */

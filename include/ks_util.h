@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Small helpers every tool uses: errors, argument parsing, signals, output. */
+#ifndef KS_UTIL_H
+#define KS_UTIL_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+extern int ks_verbose;			/* -v count */
+extern volatile sig_atomic_t ks_exiting;	/* set by SIGINT/SIGTERM/SIGHUP */
+
+/* One-line error on stderr: "kscope: <msg>". */
+void ks_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void ks_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void ks_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* only with -v */
+
+/* Exit codes, the bcc/libbpf-tools habit plus usage = 2. */
+enum { KS_EXIT_OK = 0, KS_EXIT_FAIL = 1, KS_EXIT_USAGE = 2 };
+
+/*
+ * "-p 12,34": parse, check that every pid exists. Returns the count, or
+ * -EINVAL (bad syntax) / -ESRCH (no such process) after printing the error.
+ */
+int ks_parse_pids(const char *arg, __u32 *pids, int max);
+int ks_parse_uint(const char *arg, const char *what, unsigned long min,
+		  unsigned long max, unsigned long *out);
+int ks_parse_seconds(const char *arg, const char *what, double *out);
+
+/* root, or CAP_BPF + CAP_PERFMON (+ CAP_SYS_ADMIN on old kernels). */
+int ks_check_privileges(void);
+
+/* SIGINT, SIGTERM, SIGHUP and SIGPIPE set ks_exiting; sleeps wake early. */
+void ks_setup_signals(void);
+/* Sleep up to @secs (0 = until a signal); returns true if interrupted. */
+bool ks_sleep(double secs);
+
+uint64_t ks_now_ns(void);		/* CLOCK_MONOTONIC, like bpf_ktime_get_ns() */
+int ks_nr_cpus(void);			/* possible CPUs (map sizing) */
+int ks_online_cpus(uint64_t *mask, int max);
+
+/*
+ * Output files are written to "<path>.incomplete" and renamed when complete,
+ * so an interrupted run never leaves a truncated file under the real name.
+ * "-" or NULL is stdout.
+ */
+struct ks_output {
+	FILE *f;
+	char *path;
+	char *tmp;
+};
+int ks_output_open(struct ks_output *out, const char *path);
+int ks_output_close(struct ks_output *out, bool complete);
+
+/* Bump RLIMIT_MEMLOCK for kernels that still charge BPF maps to it. */
+void ks_bump_memlock(void);
+/* libbpf prints only with -vv; its warnings otherwise go through ks_info. */
+void ks_libbpf_setup(void);
+
+/* Read a whole small file (procfs, sysfs). NUL-terminated; free() it. */
+char *ks_read_file(const char *path, size_t *len);
+/* JSON string escaping to @f. */
+void ks_json_str(FILE *f, const char *s);
+
+#endif /* KS_UTIL_H */
