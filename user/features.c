@@ -41,7 +41,6 @@ struct result {
 };
 
 static struct result results[KS_FEAT__COUNT];
-static bool all_probed;
 static struct btf *vmlinux;
 
 static const char *const names[KS_FEAT__COUNT] = {
@@ -393,6 +392,18 @@ static void probe_uprobe(void)
 		set(KS_FEAT_UPROBE, true, "attached to a function of kscope itself");
 }
 
+static void probe_cpu_clock(void)
+{
+	probe_perf(KS_FEAT_PERF_CPU_CLOCK, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK,
+		   "software cpu-clock");
+}
+
+static void probe_cycles(void)
+{
+	probe_perf(KS_FEAT_PERF_CYCLES, PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES,
+		   "hardware cycles");
+}
+
 static void probe_ringbuf(void)
 {
 	int fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "ks_probe", 0, 0, 4096, NULL);
@@ -468,27 +479,44 @@ static void probe_task_pt_regs(void)
 	set(KS_FEAT_TASK_PT_REGS, true, "bpf_task_pt_regs() accepted in tracing programs");
 }
 
+static void (*const probes[KS_FEAT__COUNT])(void) = {
+	[KS_FEAT_BTF] = probe_btf,
+	[KS_FEAT_TP_BTF] = probe_tp_btf,
+	[KS_FEAT_RAW_TP] = probe_raw_tp,
+	[KS_FEAT_TRACEPOINT] = probe_tracepoint,
+	[KS_FEAT_TRACEFS] = probe_tracepoint,
+	[KS_FEAT_KPROBE] = probe_kprobe,
+	[KS_FEAT_FENTRY] = probe_fentry,
+	[KS_FEAT_PERF_CPU_CLOCK] = probe_cpu_clock,
+	[KS_FEAT_PERF_CYCLES] = probe_cycles,
+	[KS_FEAT_UPROBE] = probe_uprobe,
+	[KS_FEAT_RINGBUF] = probe_ringbuf,
+	[KS_FEAT_TASK_ITER] = probe_task_iter,
+	[KS_FEAT_BPF_STATS] = probe_stats,
+	[KS_FEAT_TASK_PT_REGS] = probe_task_pt_regs,
+};
+
+/* Probe one feature (and BTF first, which the others look types up in). */
+static void probe_one(enum ks_feature f)
+{
+	static bool setup;
+
+	if (!setup) {
+		ks_libbpf_setup();
+		setup = true;
+	}
+	if (!results[KS_FEAT_BTF].probed)
+		probe_btf();
+	if (!results[f].probed)
+		probes[f]();
+}
+
 int ks_features_probe(void)
 {
-	if (all_probed)
-		return 0;
-	ks_libbpf_setup();
-	probe_btf();
-	probe_tp_btf();
-	probe_raw_tp();
-	probe_tracepoint();
-	probe_kprobe();
-	probe_fentry();
-	probe_perf(KS_FEAT_PERF_CPU_CLOCK, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK,
-		   "software cpu-clock");
-	probe_perf(KS_FEAT_PERF_CYCLES, PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES,
-		   "hardware cycles");
-	probe_uprobe();
-	probe_ringbuf();
-	probe_task_iter();
-	probe_stats();
-	probe_task_pt_regs();
-	all_probed = true;
+	int f;
+
+	for (f = 0; f < KS_FEAT__COUNT; f++)
+		probe_one(f);
 	return 0;
 }
 
@@ -496,8 +524,7 @@ bool ks_feature(enum ks_feature f)
 {
 	if (f >= KS_FEAT__COUNT)
 		return false;
-	if (!results[f].probed)
-		ks_features_probe();
+	probe_one(f);
 	return results[f].ok;
 }
 
@@ -510,8 +537,7 @@ const char *ks_feature_reason(enum ks_feature f)
 {
 	if (f >= KS_FEAT__COUNT)
 		return "";
-	if (!results[f].probed)
-		ks_features_probe();
+	probe_one(f);
 	return results[f].reason;
 }
 
@@ -537,8 +563,7 @@ bool ks_tracepoint_exists(const char *category, const char *name)
 {
 	char buf[160];
 
-	if (!vmlinux)
-		ks_feature(KS_FEAT_BTF);
+	ks_feature(KS_FEAT_BTF);
 	if (vmlinux) {
 		snprintf(buf, sizeof(buf), "btf_trace_%s", name);
 		return btf_id(buf, BTF_KIND_TYPEDEF) >= 0;
