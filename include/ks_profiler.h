@@ -35,6 +35,8 @@ int ks_profiler__poll(struct ks_profiler *p, int timeout_ms);
 int ks_profiler__read(struct ks_profiler *p, struct ks_profile *out);
 /* For the model-based views (top, report, record): fills m->oncpu. */
 int ks_profiler__read_model(struct ks_profiler *p, struct ks_model *m);
+/* Samples taken so far (kernel-side count). */
+uint64_t ks_profiler__samples(struct ks_profiler *p);
 const char *ks_profiler__event(const struct ks_profiler *p);	/* "cpu-clock"/"cycles" */
 struct ks_symbolizer *ks_profiler__symbolizer(struct ks_profiler *p);
 void ks_profiler__free(struct ks_profiler *p);

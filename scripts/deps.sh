@@ -11,7 +11,7 @@ BUILD="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libncurses-dev
 TEST="python3 jq libxml2-utils binutils elfutils tmux golang-go chromium
 	libc6-dbg systemtap-sdt-dev libbpf-tools bpftrace util-linux procps
 	afl++ libclang-rt-14-dev valgrind e2fsprogs"
-BENCH="linux-perf stress-ng fio htop hyperfine"
+BENCH="linux-perf stress-ng fio htop hyperfine time"
 
 want="$BUILD $TEST"
 [ "${1:-}" = "--bench" ] && want="$want $BENCH"

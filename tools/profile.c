@@ -82,7 +82,8 @@ static int cmd_profile(int argc, char **argv)
 	unsigned long v, top = 20;
 	double duration = 0, elapsed;
 	enum fmt fmt = FMT_TEXT;
-	uint64_t t0;
+	uint64_t t0, start_ns = ks_now_ns();
+	bool timing = getenv("KSCOPE_TIMING");
 	int c, n, ret = KS_EXIT_FAIL;
 
 	optind = 1;
@@ -162,10 +163,15 @@ static int cmd_profile(int argc, char **argv)
 			duration ? "" : "");
 	t0 = ks_now_ns();
 	while (!ks_exiting) {
+		if (timing && ks_profiler__samples(prof)) {
+			fprintf(stderr, "kscope: first sample after %.1f ms\n",
+				(ks_now_ns() - start_ns) / 1e6);
+			timing = false;
+		}
 		elapsed = (ks_now_ns() - t0) / 1e9;
 		if (duration && elapsed >= duration)
 			break;
-		if (ks_profiler__poll(prof, 100) < 0)
+		if (ks_profiler__poll(prof, timing ? 1 : 100) < 0)
 			break;
 		if (po.npids && !any_alive(pids, po.npids)) {
 			fprintf(stderr, "kscope: all target processes exited\n");

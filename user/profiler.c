@@ -255,6 +255,11 @@ int ks_profiler__read_model(struct ks_profiler *p, struct ks_model *m)
 	return ks_profiler__read(p, m->oncpu);
 }
 
+uint64_t ks_profiler__samples(struct ks_profiler *p)
+{
+	return percpu_sum(bpf_map__fd(p->skel->maps.nsamples), 0, p->ncpus);
+}
+
 const char *ks_profiler__event(const struct ks_profiler *p)
 {
 	return p->hw ? "cycles" : "cpu-clock";
