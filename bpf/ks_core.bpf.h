@@ -90,10 +90,11 @@ static __always_inline __u32 ks_copy_ustack(struct ks_stack_sample *s, __u64 sp)
 }
 
 /*
- * Fill the user part of @s from @regs (user-mode registers of the current
- * task). A kernel thread has no user stack.
+ * Fill the user part of @s from user-mode registers of the current task
+ * (@ip, @sp, @bp). A kernel thread has no user stack.
  */
-static __always_inline void ks_capture_user(struct ks_stack_sample *s, struct pt_regs *regs)
+static __always_inline void ks_capture_user(struct ks_stack_sample *s, __u64 ip, __u64 sp,
+					    __u64 bp)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 
@@ -101,16 +102,20 @@ static __always_inline void ks_capture_user(struct ks_stack_sample *s, struct pt
 		s->flags |= KS_SAMPLE_KTHREAD;
 		return;
 	}
-	s->regs.ip = BPF_CORE_READ(regs, ip);
-	s->regs.sp = BPF_CORE_READ(regs, sp);
-	s->regs.bp = BPF_CORE_READ(regs, bp);
-	s->ustack_len = ks_copy_ustack(s, s->regs.sp);
+	s->regs.ip = ip;
+	s->regs.sp = sp;
+	s->regs.bp = bp;
+	s->ustack_len = ks_copy_ustack(s, sp);
 	s->flags |= KS_SAMPLE_USER;
 	if (!s->ustack_len)
 		s->flags |= KS_SAMPLE_URD_FAIL;
 }
 
-
+/* The same from a task's saved user registers (bpf_task_pt_regs()). */
+static __always_inline void ks_capture_user_pt(struct ks_stack_sample *s, struct pt_regs *r)
+{
+	ks_capture_user(s, BPF_CORE_READ(r, ip), BPF_CORE_READ(r, sp), BPF_CORE_READ(r, bp));
+}
 
 /*
  * Per-CPU scratch for building a struct ks_stack_sample. The slack lets

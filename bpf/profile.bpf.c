@@ -52,10 +52,8 @@ struct {
 	__type(value, __u64);
 } nsamples SEC(".maps");
 
-static __always_inline bool user_mode(struct pt_regs *regs)
-{
-	return (BPF_CORE_READ(regs, cs) & 3) != 0;
-}
+/* ctx->regs fields are read directly: the verifier rewrites ctx accesses */
+#define user_mode(ctx) ((*(volatile __u64 *)&(ctx)->regs.cs & 3) != 0)
 
 static __always_inline int stream_sample(struct bpf_perf_event_data *ctx, __u32 tgid, __u32 pid)
 {
@@ -77,7 +75,7 @@ static __always_inline int stream_sample(struct bpf_perf_event_data *ctx, __u32 
 	s->ustack_len = 0;
 	s->nkips = 0;
 	bpf_get_current_comm(s->comm, sizeof(s->comm));
-	if (want_kernel && !user_mode(&ctx->regs)) {
+	if (want_kernel && !user_mode(ctx)) {
 		n = bpf_get_stack(ctx, s->kips, sizeof(s->kips), 0);
 		if (n > 0)
 			s->nkips = n / sizeof(__u64);
@@ -85,11 +83,12 @@ static __always_inline int stream_sample(struct bpf_perf_event_data *ctx, __u32 
 			ks_drop(KS_DROP_KSTACK);
 	}
 	if (want_user) {
-		if (user_mode(&ctx->regs))
-			uregs = &ctx->regs;
-		else
+		if (user_mode(ctx)) {
+			ks_capture_user(s, ctx->regs.ip, ctx->regs.sp, ctx->regs.bp);
+		} else {
 			uregs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-		ks_capture_user(s, uregs);
+			ks_capture_user_pt(s, uregs);
+		}
 		if (s->flags & KS_SAMPLE_URD_FAIL)
 			ks_drop(KS_DROP_USTACK);
 	}
@@ -125,7 +124,7 @@ int ks_profile(struct bpf_perf_event_data *ctx)
 	key.ustack = -1;
 	if (want_kernel) {
 		key.kstack = bpf_get_stackid(ctx, &stacks, 0);
-		if (key.kstack < 0 && user_mode(&ctx->regs))
+		if (key.kstack < 0 && user_mode(ctx))
 			key.kstack = -1;	/* no kernel part: not an error */
 		else if (key.kstack < 0)
 			ks_drop(KS_DROP_KSTACK);
