@@ -92,7 +92,8 @@ static __always_inline int stream_sample(struct bpf_perf_event_data *ctx, __u32 
 		if (s->flags & KS_SAMPLE_URD_FAIL)
 			ks_drop(KS_DROP_USTACK);
 	}
-	if (bpf_ringbuf_output(&samples, s, ks_sample_size(s), 0))
+	/* no wakeup per sample: user space drains every poll interval */
+	if (bpf_ringbuf_output(&samples, s, ks_sample_size(s), BPF_RB_NO_WAKEUP))
 		ks_drop(KS_DROP_RINGBUF);
 	return 0;
 }
