@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include "ks_features.h"
 #include "ks_types.h"
 
 /* getopt_long codes of the shared long-only options */
@@ -86,6 +87,23 @@ int ks_cgroup_id(const char *path, __u64 *id);
 
 /* Fill a BPF hash map (key __u32 tgid, value __u8) with the -p pids. */
 int ks_collect_set_pids(int map_fd, const struct ks_collect_opts *o);
+
+/*
+ * The tracepoint attach kind a collector should use: ks_tp_best(), unless
+ * KSCOPE_TP=tp_btf|raw_tp|tracepoint forces one (tests of the fallbacks).
+ * Mounts tracefs for classic tracepoints. KS_TP_NONE (message printed) if
+ * none works.
+ */
+enum ks_tp_kind ks_collect_tp_kind(void);
+
+/*
+ * The run loop of a one-shot collector command: calls @report(ctx, last)
+ * every -i interval and once at the end (-d elapsed, Ctrl-C, or every -p
+ * target exited; last = true). Without -i, only the final call. Stops
+ * early when @report returns non-zero, and returns that value.
+ */
+int ks_collect_loop(const struct ks_collect_opts *o, int (*report)(void *ctx, bool last),
+		    void *ctx);
 
 /* With -p: is any target still alive? (true without -p) */
 bool ks_collect_alive(const struct ks_collect_opts *o);

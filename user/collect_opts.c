@@ -134,3 +134,60 @@ bool ks_collect_alive(const struct ks_collect_opts *o)
 			return true;
 	return false;
 }
+
+enum ks_tp_kind ks_collect_tp_kind(void)
+{
+	const char *force = getenv("KSCOPE_TP");
+	enum ks_tp_kind k = ks_tp_best();
+
+	if (force && *force) {
+		if (!strcmp(force, "tp_btf"))
+			k = KS_TP_BTF;
+		else if (!strcmp(force, "raw_tp"))
+			k = KS_TP_RAW;
+		else if (!strcmp(force, "tracepoint"))
+			k = KS_TP_CLASSIC;
+		else
+			ks_warn("KSCOPE_TP=%s: expected tp_btf, raw_tp or tracepoint; ignored", force);
+	}
+	if (k == KS_TP_CLASSIC && !ks_feature(KS_FEAT_TRACEFS) && ks_tracefs_mount())
+		return KS_TP_NONE;
+	if (k == KS_TP_NONE)
+		ks_err("no way to attach to tracepoints: tp_btf: %s; raw_tp: %s; tracepoint: %s",
+		       ks_feature_reason(KS_FEAT_TP_BTF), ks_feature_reason(KS_FEAT_RAW_TP),
+		       ks_feature_reason(KS_FEAT_TRACEPOINT));
+	return k;
+}
+
+int ks_collect_loop(const struct ks_collect_opts *o, int (*report)(void *ctx, bool last),
+		    void *ctx)
+{
+	uint64_t t0 = ks_now_ns(), next = t0 + (uint64_t)(o->interval * 1e9), now;
+	uint64_t end = o->duration ? t0 + (uint64_t)(o->duration * 1e9) : UINT64_MAX;
+	double step;
+	int err;
+
+	while (!ks_exiting) {
+		now = ks_now_ns();
+		if (now >= end)
+			break;
+		if (!ks_collect_alive(o)) {
+			ks_info("all target processes exited");
+			break;
+		}
+		if (o->interval && now >= next) {
+			err = report(ctx, false);
+			if (err)
+				return err;
+			next += (uint64_t)(o->interval * 1e9);
+			continue;
+		}
+		step = 0.2;
+		if (o->interval && (next - now) / 1e9 < step)
+			step = (next - now) / 1e9;
+		if (end != UINT64_MAX && (end - now) / 1e9 < step)
+			step = (end - now) / 1e9;
+		ks_sleep(step > 0.0005 ? step : 0.0005);
+	}
+	return report(ctx, true);
+}
