@@ -1,0 +1,55 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Overhead of kscope's tracing collectors on their worst-case workloads,
+# next to the peers doing the same job, in one run:
+#   throughput observed / unobserved (../shared/bench/overhead.sh: runs
+#   interleaved, medians of REPS), one row per case.
+# A case is "WORKLOAD|LABEL|TARGET|OBSERVER COMMAND": add rows to CASES
+# (the syscall collectors add theirs on the sysc workload).
+# REPS=N (default 5), SECS=S per run (default 2). Ends with what kscope
+# counted as lost under the heaviest load (nothing may be lost silently).
+# worktrees live one level deeper than the main checkout
+[ -z "$SHARED" ] && [ ! -d "$(dirname "$0")/../../shared/bench" ] && [ -d /work/shared/bench ] &&
+	SHARED=/work/shared/bench
+source "$(dirname "$0")/bench-lib.sh"
+REPS=${REPS:-5}
+SECS=${SECS:-2}
+bench_build pingpong sysc
+
+CASES=(
+	"pingpong|kscope offcpu (stacks)|0.85|$KSCOPE offcpu -f folded"
+	"pingpong|kscope offcpu --no-stacks||$KSCOPE offcpu --no-stacks"
+	"pingpong|libbpf-tools offcputime||/usr/sbin/offcputime -f"
+	"pingpong|kscope runqlat|0.97|$KSCOPE runqlat"
+	"pingpong|libbpf-tools runqlat||/usr/sbin/runqlat"
+)
+
+echo "== overhead: throughput observed/unobserved (median of $REPS x ${SECS}s, interleaved)"
+printf "  %-10s %-28s %12s %12s %7s %s\n" WORKLOAD OBSERVER BASE OBSERVED RATIO TARGET
+for c in "${CASES[@]}"; do
+	IFS='|' read -r wl label target cmd <<< "$c"
+	# shellcheck disable=SC2086 # the observer command is split on purpose
+	read -r base obs ratio < <(WARM=${WARM:-1.5} "$SHARED/overhead.sh" "$BENCH/$wl" "$SECS" \
+		"$REPS" -- $cmd)
+	verdict=
+	[ -n "$target" ] && verdict=">= $target $(awk -v r="$ratio" -v t="$target" \
+		'BEGIN { print (r >= t) ? "ok" : "MISSED" }')"
+	printf "  %-10s %-28s %12s %12s %7s %s\n" "$wl" "$label" "$base" "$obs" "$ratio" "$verdict"
+done
+
+echo "== loss accounting under pingpong (kscope offcpu with stacks, 3 s)"
+"$BENCH/pingpong" 5 > /dev/null &
+pp=$!
+sleep 0.5
+"$KSCOPE" offcpu -d 3 --json 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+a = d["accounting"]
+print("  periods %d, lost %d, stack errors %d, unavailable: %s" % (a["periods"], a["lost"],
+      a["stack_errors"], "; ".join(g["signal"] for g in d["unavailable"]) or "none"))'
+"$KSCOPE" runqlat -d 3 --json 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print("  runqlat: %d waits, lost %d, unavailable: %s" % (d["all"]["count"], d["lost"],
+      "; ".join(g["signal"] for g in d["unavailable"]) or "none"))'
+wait $pp
