@@ -3,6 +3,7 @@
 #ifndef KS_HIST_H
 #define KS_HIST_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include "ks_types.h"

@@ -86,4 +86,49 @@ struct ks_uregs {
 	__u64 bp;
 };
 
+/*
+ * One stack sample in the ring buffer: who, how much (1 per profile sample,
+ * ns for off-CPU time), the kernel stack inline (no stack-map collisions),
+ * and the user registers + stack bytes to unwind. Only the first
+ * KS_STACK_SAMPLE_HDR + ustack_len bytes are sent.
+ */
+#define KS_SAMPLE_USER		0x1	/* regs and ustack are valid */
+#define KS_SAMPLE_KTHREAD	0x2	/* kernel thread: no user stack */
+#define KS_SAMPLE_URD_FAIL	0x4	/* user stack could not be read */
+
+struct ks_stack_sample {
+	__u32 tgid;
+	__u32 pid;
+	__u64 value;
+	char comm[KS_COMM_LEN];
+	__u32 tag;		/* collector-specific: off-CPU reason, lock kind */
+	__u16 nkips;
+	__u16 flags;		/* KS_SAMPLE_* */
+	__u32 ustack_len;
+	__u32 pad;
+	struct ks_uregs regs;
+	__u64 kips[KS_MAX_STACK_DEPTH];
+	__u8 ustack[KS_USTACK_BYTES];
+};
+#define KS_STACK_SAMPLE_HDR	((unsigned long)&((struct ks_stack_sample *)0)->ustack)
+
+/* profile.bpf.c in-kernel aggregation key (kernel-only / frame-pointer mode) */
+struct ks_profile_key {
+	__u32 tgid;
+	__u32 pid;
+	__s32 kstack;
+	__s32 ustack;
+	char comm[KS_COMM_LEN];
+};
+
+/* Per-CPU drop counters every collector keeps (index into a percpu array). */
+enum ks_drop {
+	KS_DROP_RINGBUF = 0,	/* ring buffer full */
+	KS_DROP_MAP_FULL,	/* aggregation map full */
+	KS_DROP_KSTACK,		/* kernel stack read failed/collided */
+	KS_DROP_USTACK,		/* user stack read failed/collided */
+	KS_DROP_START_MISS,	/* end event without a start (attached mid-event) */
+	KS_DROP__COUNT,
+};
+
 #endif /* KS_TYPES_H */

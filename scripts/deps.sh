@@ -11,19 +11,17 @@ BUILD="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libncurses-dev
 TEST="python3 jq libxml2-utils binutils elfutils tmux golang-go chromium
 	libc6-dbg systemtap-sdt-dev libbpf-tools bpftrace util-linux procps
 	afl++ libclang-rt-14-dev valgrind e2fsprogs"
-BENCH="linux-perf stress-ng fio htop hyperfine"
+BENCH="linux-perf stress-ng fio htop hyperfine time"
 
 want="$BUILD $TEST"
 [ "${1:-}" = "--bench" ] && want="$want $BENCH"
 
-missing=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' $want 2>/dev/null |
-	awk '$2 == "installed" { ok[$1] = 1 } END { }
-	     { seen[$1] = 1; if ($2 == "installed") ok[$1] = 1 }
-	     END { for (p in seen) if (!ok[p]) print p }')
-# dpkg-query says nothing about packages it has never heard of
+# one dpkg-query for all; packages it has never heard of print nothing
+installed=" $(dpkg-query -W -f='${db:Status-Status} ${Package}\n' $want 2>/dev/null |
+	awk '$1 == "installed" { printf "%s ", $2 }')"
+missing=
 for p in $want; do
-	dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -q '^installed$' ||
-		case " $missing " in *" $p "*) ;; *) missing="$missing $p" ;; esac
+	case "$installed" in *" $p "*) ;; *) missing="$missing $p" ;; esac
 done
 missing=$(echo $missing)
 [ -z "$missing" ] && exit 0

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Raw stack aggregation, shared by every stack-taking collector (profile,
+ * offcpu, locks). Samples arrive as addresses (kernel ips, and either user
+ * frame-pointer ips or a struct ks_stack_sample with registers and a stack
+ * copy to unwind); identical raw stacks are merged; symbolization happens
+ * once per distinct stack when the profile is built.
+ */
+#ifndef KS_STACKS_H
+#define KS_STACKS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "ks_types.h"
+#include "ks_profile.h"
+#include "ks_syms.h"
+
+struct ks_stacks;
+
+struct ks_stacks *ks_stacks__new(struct ks_symbolizer *syms);
+void ks_stacks__free(struct ks_stacks *st);
+
+/*
+ * Add raw stacks. @kips/@uips are leaf first. @marker, when not NULL, is a
+ * frame name placed right after the process frame (e.g. an off-CPU reason),
+ * kind KS_FRAME_OFFCPU. @ucomplete says the user stack reached the thread's
+ * entry (counted for the accounting).
+ */
+int ks_stacks__add(struct ks_stacks *st, uint32_t tgid, uint32_t pid, const char *comm,
+		   const uint64_t *kips, int nk, const uint64_t *uips, int nu, bool ucomplete,
+		   const char *marker, uint64_t value);
+
+/*
+ * Add a ring-buffer sample: snapshot the process's maps if new, unwind its
+ * user stack with CFI (falling back to frame pointers), then add it.
+ * @marker as above; value from s->value scaled by @scale (e.g. 1e-3 for ns
+ * to us).
+ */
+int ks_stacks__add_sample(struct ks_stacks *st, const struct ks_stack_sample *s,
+			  size_t size, const char *marker, double scale);
+
+/* Symbolize everything into @p (stacks added, accounting filled). */
+int ks_stacks__build(struct ks_stacks *st, struct ks_profile *p, bool per_thread);
+/* Forget the stacks (keeps the symbolizer). */
+void ks_stacks__clear(struct ks_stacks *st);
+size_t ks_stacks__count(const struct ks_stacks *st);
+
+#endif /* KS_STACKS_H */

@@ -1,0 +1,102 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# kscope profile on the real kernel, against workloads with known hot paths.
+source "$(dirname "$0")/../lib.sh"
+ks_need_root profile
+FOLDED=$KS_ROOT/tests/tools/folded.py
+
+# 1. A known call chain built with frame pointers: the leaf is hot and is
+#    called by its caller in >= 90% of the workload's samples.
+ks_spawn "$WL/cpu_chain" 8
+pid=$KS_LAST_PID
+"$KSCOPE" profile -p "$pid" -F 199 -d 3 -f folded -o "$KS_TMP/chain.folded" 2> "$KS_TMP/chain.err"
+rc=$?
+ks_check "profile -p exits 0" $rc "exit 0, saw $rc: $(cat "$KS_TMP/chain.err")"
+read -r m t pct < <($FOLDED share "$KS_TMP/chain.folded" cpu_chain 'chain_middle;chain_leaf')
+ks_check "fp chain: leaf called by its caller in >= 90% of samples" \
+	"$(ks_true "$t >= 100 && $pct >= 90"; echo $?)" "expected >= 90% of >= 100 samples, saw $pct% of $t"
+top=$($FOLDED top "$KS_TMP/chain.folded" cpu_chain)
+ks_check "fp chain: hottest function is chain_leaf" "$([ "$top" = chain_leaf ]; echo $?)" \
+	"expected chain_leaf, saw '$top'"
+grep -q "samples" "$KS_TMP/chain.err"
+ks_check "folded output prints its accounting on stderr" $? "accounting lines on stderr, saw: $(head -3 "$KS_TMP/chain.err")"
+kill "$pid" 2>/dev/null
+
+# 2. -fomit-frame-pointer, four-deep chain: CFI unwinding gives the whole
+#    chain down to main in >= 90% of samples.
+ks_spawn "$WL/cpu_chain_nofp" 8
+pid=$KS_LAST_PID
+"$KSCOPE" profile -p "$pid" -F 199 -d 3 -f folded -o "$KS_TMP/nofp.folded" 2> "$KS_TMP/nofp.err"
+read -r m t pct < <($FOLDED share "$KS_TMP/nofp.folded" cpu_chain_nofp 'main;nofp_outer;nofp_middle;nofp_leaf')
+ks_check "no-fp chain: whole chain down to main in >= 90% of samples" \
+	"$(ks_true "$t >= 100 && $pct >= 90"; echo $?)" "expected >= 90% of >= 100 samples, saw $pct% of $t"
+kill "$pid" 2>/dev/null
+
+# 3. qsort with a comparator: comparator <- libc frames <- caller <- main.
+ks_spawn "$WL/qsort_cb" 8
+pid=$KS_LAST_PID
+"$KSCOPE" profile -p "$pid" -F 199 -d 3 -f folded -o "$KS_TMP/qsort.folded" 2> "$KS_TMP/qsort.err"
+read -r m t pct < <($FOLDED share "$KS_TMP/qsort.folded" qsort_cb 'cmp_ints')
+read -r m2 t2 pct2 < <($FOLDED share "$KS_TMP/qsort.folded" qsort_cb \
+	'main;sort_loop;(qsort|__qsort_r|msort_with_tmp[^;]*)(;[^;]*(qsort|msort)[^;]*)*;cmp_ints$')
+ks_check "qsort: comparator <- libc <- sort_loop <- main in >= 90% of comparator samples" \
+	"$(ks_true "$m >= 50 && $m2 >= 0.9 * $m"; echo $?)" \
+	"expected >= 90% of $m comparator samples, saw $m2; top stacks: $(sort -t' ' -k2 -nr "$KS_TMP/qsort.folded" | head -3)"
+kill "$pid" 2>/dev/null
+
+# 4. A syscall-heavy workload shows the kernel's syscall path.
+ks_spawn "$WL/sys_loop" 6
+pid=$KS_LAST_PID
+"$KSCOPE" profile -p "$pid" -d 2 -f folded -o "$KS_TMP/sys.folded" 2>/dev/null
+read -r m t pct < <($FOLDED share "$KS_TMP/sys.folded" sys_loop '(entry_SYSCALL_64|do_syscall_64)[^;]*_\[k\].*(ksys_write|vfs_write|__x64_sys_write)')
+ks_check "syscall workload: kernel frames of the write path" \
+	"$(ks_true "$t >= 20 && $pct >= 50"; echo $?)" "expected >= 50% of samples in the write syscall path, saw $pct% of $t"
+kill "$pid" 2>/dev/null
+
+# 5. Text output names the hot function.
+ks_spawn "$WL/cpu_chain" 5
+pid=$KS_LAST_PID
+"$KSCOPE" profile -p "$pid" -d 2 > "$KS_TMP/text.out" 2>&1
+grep -A3 "Top functions" "$KS_TMP/text.out" | grep -q chain_leaf
+ks_check "text output: top function is chain_leaf" $? "chain_leaf in the top rows, saw: $(head -8 "$KS_TMP/text.out")"
+grep -Eq "Samples: +[0-9]+ taken, [0-9]+ lost" "$KS_TMP/text.out"
+ks_check "text output has the accounting" $? "a 'Samples: N taken, N lost' line"
+kill "$pid" 2>/dev/null
+
+# 6. Bad input.
+"$KSCOPE" profile -p 999999999 -d 1 > "$KS_TMP/bad.out" 2>&1
+rc=$?
+ks_check "missing pid: exit 1" "$([ $rc = 1 ]; echo $?)" "exit 1, saw $rc"
+ks_check "missing pid: one clear line" "$([ "$(wc -l < "$KS_TMP/bad.out")" = 1 ] && grep -q "no such process" "$KS_TMP/bad.out"; echo $?)" \
+	"one line naming the pid, saw: $(cat "$KS_TMP/bad.out")"
+"$KSCOPE" profile --bogus > /dev/null 2>&1
+rc=$?
+ks_check "unknown option: exit 2" "$([ $rc = 2 ]; echo $?)" "exit 2, saw $rc"
+"$KSCOPE" nosuchcommand > /dev/null 2>&1
+rc=$?
+ks_check "unknown command: exit 2" "$([ $rc = 2 ]; echo $?)" "exit 2, saw $rc"
+"$KSCOPE" profile -o /nonexistent/dir/x -d 1 > /dev/null 2> "$KS_TMP/unw.err"
+rc=$?
+ks_check "unwritable output: exit 1" "$([ $rc = 1 ]; echo $?)" "exit 1, saw $rc: $(cat "$KS_TMP/unw.err")"
+if id nobody >/dev/null 2>&1; then
+	out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$KSCOPE" profile -d 1 2>&1)
+	rc=$?
+	ks_check "no privileges: exit 1 with the capabilities named" \
+		"$([ $rc = 1 ] && echo "$out" | grep -q "CAP_BPF" && [ "$(echo "$out" | wc -l)" = 1 ]; echo $?)" \
+		"exit 1 and one line naming CAP_BPF, saw $rc: $out"
+fi
+
+# 7. Ctrl-C: the profile is still printed, and nothing of ours stays loaded.
+ks_spawn "$WL/cpu_chain" 6
+"$KSCOPE" profile -f folded -o "$KS_TMP/int.folded" 2>/dev/null &
+kp=$!
+sleep 1.5
+kill -INT $kp
+wait $kp
+rc=$?
+ks_check "SIGINT: exit 0 and a complete output file" \
+	"$([ $rc = 0 ] && [ -s "$KS_TMP/int.folded" ] && [ ! -e "$KS_TMP/int.folded.incomplete" ]; echo $?)" \
+	"exit 0 and int.folded written, saw rc=$rc"
+left=$(bpftool prog show 2>/dev/null | grep -c "ks_profile")
+ks_check "SIGINT: no BPF program left loaded" "$([ "$left" = 0 ]; echo $?)" "0 ks_profile programs, saw $left"
+exit 0

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests: argument parsing and output files (user/util.c). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+
+#include "ks_util.h"
+
+static void parse_pids__list_of_live__parsed(void **state)
+{
+	__u32 pids[4];
+	char arg[64];
+
+	snprintf(arg, sizeof(arg), "%d,%d", getpid(), getppid());
+	assert_int_equal(ks_parse_pids(arg, pids, 4), 2);
+	assert_int_equal(pids[0], getpid());
+	assert_int_equal(pids[1], getppid());
+}
+
+static void parse_pids__missing_pid__esrch(void **state)
+{
+	__u32 pids[4];
+
+	assert_int_equal(ks_parse_pids("999999999", pids, 4), -ESRCH);
+}
+
+static void parse_pids__garbage__einval(void **state)
+{
+	__u32 pids[4];
+
+	assert_int_equal(ks_parse_pids("12x", pids, 4), -EINVAL);
+	assert_int_equal(ks_parse_pids("", pids, 4), -EINVAL);
+	assert_int_equal(ks_parse_pids("-5", pids, 4), -EINVAL);
+	assert_int_equal(ks_parse_pids(",", pids, 4), -EINVAL);
+}
+
+static void parse_pids__too_many__einval(void **state)
+{
+	__u32 pids[1];
+	char arg[64];
+
+	snprintf(arg, sizeof(arg), "%d,%d", getpid(), getpid());
+	assert_int_equal(ks_parse_pids(arg, pids, 1), -EINVAL);
+}
+
+static void parse_uint__bounds__checked(void **state)
+{
+	unsigned long v;
+
+	assert_int_equal(ks_parse_uint("99", "hz", 1, 1000, &v), 0);
+	assert_int_equal(v, 99);
+	assert_int_equal(ks_parse_uint("0", "hz", 1, 1000, &v), -EINVAL);
+	assert_int_equal(ks_parse_uint("1001", "hz", 1, 1000, &v), -EINVAL);
+	assert_int_equal(ks_parse_uint("1e3", "hz", 1, 1000, &v), -EINVAL);
+}
+
+static void parse_seconds__fractions_ok_negatives_not(void **state)
+{
+	double d;
+
+	assert_int_equal(ks_parse_seconds("0.5", "duration", &d), 0);
+	assert_true(d == 0.5);
+	assert_int_equal(ks_parse_seconds("-1", "duration", &d), -EINVAL);
+	assert_int_equal(ks_parse_seconds("abc", "duration", &d), -EINVAL);
+	assert_int_equal(ks_parse_seconds("nan", "duration", &d), -EINVAL);
+}
+
+static void output__complete__renamed(void **state)
+{
+	char dir[] = "/tmp/ks-util-XXXXXX", path[128], tmp[160];
+	struct ks_output out;
+	struct stat st;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/out.txt", dir);
+	snprintf(tmp, sizeof(tmp), "%s.incomplete", path);
+	assert_int_equal(ks_output_open(&out, path), 0);
+	fprintf(out.f, "hello\n");
+	assert_int_equal(stat(tmp, &st), 0);
+	assert_int_equal(ks_output_close(&out, true), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 6);
+	assert_int_not_equal(stat(tmp, &st), 0);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void output__interrupted__left_marked_incomplete(void **state)
+{
+	char dir[] = "/tmp/ks-util-XXXXXX", path[128], tmp[160];
+	struct ks_output out;
+	struct stat st;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/out.txt", dir);
+	snprintf(tmp, sizeof(tmp), "%s.incomplete", path);
+	assert_int_equal(ks_output_open(&out, path), 0);
+	fprintf(out.f, "partial");
+	ks_output_close(&out, false);
+	assert_int_not_equal(stat(path, &st), 0);
+	assert_int_equal(stat(tmp, &st), 0);
+	unlink(tmp);
+	rmdir(dir);
+}
+
+static void output__unwritable__error(void **state)
+{
+	struct ks_output out;
+
+	assert_true(ks_output_open(&out, "/nonexistent-dir/x") < 0);
+	assert_null(out.f);
+}
+
+static void json_str__escapes(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ks_json_str(f, "a\"b\\c\n\x01");
+	fclose(f);
+	assert_string_equal(buf, "\"a\\\"b\\\\c\\n\\u0001\"");
+	free(buf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(parse_pids__list_of_live__parsed),
+		cmocka_unit_test(parse_pids__missing_pid__esrch),
+		cmocka_unit_test(parse_pids__garbage__einval),
+		cmocka_unit_test(parse_pids__too_many__einval),
+		cmocka_unit_test(parse_uint__bounds__checked),
+		cmocka_unit_test(parse_seconds__fractions_ok_negatives_not),
+		cmocka_unit_test(output__complete__renamed),
+		cmocka_unit_test(output__interrupted__left_marked_incomplete),
+		cmocka_unit_test(output__unwritable__error),
+		cmocka_unit_test(json_str__escapes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Raw stack aggregation and symbolization (include/ks_stacks.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ks_stacks.h"
+#include "ks_util.h"
+
+struct raw {
+	uint64_t hash;
+	uint32_t tgid, pid;
+	char comm[KS_COMM_LEN];
+	const char *marker;
+	uint16_t nk, nu;
+	uint8_t ucomplete, has_user;
+	uint64_t value;
+	uint64_t samples;
+	uint64_t ips[];		/* nk kernel ips then nu user ips, leaf first */
+};
+
+struct ks_stacks {
+	struct ks_symbolizer *syms;
+	struct raw **tab;
+	size_t cap, n;
+	uint64_t samples, user_stacks, user_complete;
+};
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+	return h;
+}
+
+struct ks_stacks *ks_stacks__new(struct ks_symbolizer *syms)
+{
+	struct ks_stacks *st = calloc(1, sizeof(*st));
+
+	if (!st)
+		return NULL;
+	st->syms = syms;
+	return st;
+}
+
+void ks_stacks__clear(struct ks_stacks *st)
+{
+	size_t i;
+
+	if (!st)
+		return;
+	for (i = 0; i < st->cap; i++) {
+		free(st->tab[i]);
+		st->tab[i] = NULL;
+	}
+	st->n = 0;
+	st->samples = st->user_stacks = st->user_complete = 0;
+}
+
+void ks_stacks__free(struct ks_stacks *st)
+{
+	if (!st)
+		return;
+	ks_stacks__clear(st);
+	free(st->tab);
+	free(st);
+}
+
+size_t ks_stacks__count(const struct ks_stacks *st)
+{
+	return st->n;
+}
+
+static int grow(struct ks_stacks *st)
+{
+	size_t ncap = st->cap ? st->cap * 2 : 1024, i, j;
+	struct raw **nt = calloc(ncap, sizeof(*nt));
+
+	if (!nt)
+		return -ENOMEM;
+	for (i = 0; i < st->cap; i++) {
+		if (!st->tab[i])
+			continue;
+		for (j = st->tab[i]->hash & (ncap - 1); nt[j]; j = (j + 1) & (ncap - 1))
+			;
+		nt[j] = st->tab[i];
+	}
+	free(st->tab);
+	st->tab = nt;
+	st->cap = ncap;
+	return 0;
+}
+
+int ks_stacks__add(struct ks_stacks *st, uint32_t tgid, uint32_t pid, const char *comm,
+		   const uint64_t *kips, int nk, const uint64_t *uips, int nu, bool ucomplete,
+		   const char *marker, uint64_t value)
+{
+	uint64_t h = mix(mix(tgid, pid), (uintptr_t)marker);
+	char c[KS_COMM_LEN] = {};
+	struct raw *r;
+	size_t i;
+	int k;
+
+	if (nk < 0)
+		nk = 0;
+	if (nu < 0)
+		nu = 0;
+	strncpy(c, comm ? comm : "", sizeof(c) - 1);
+	for (k = 0; k < (int)sizeof(c); k++)
+		h = mix(h, (unsigned char)c[k]);
+	h = mix(h, (uint64_t)nk << 16 | nu);
+	for (k = 0; k < nk; k++)
+		h = mix(h, kips[k]);
+	for (k = 0; k < nu; k++)
+		h = mix(h, uips[k]);
+
+	st->samples++;
+	if (nu) {
+		st->user_stacks++;
+		st->user_complete += ucomplete;
+	}
+	if ((st->n + 1) * 2 > st->cap && grow(st))
+		return -ENOMEM;
+	for (i = h & (st->cap - 1); (r = st->tab[i]); i = (i + 1) & (st->cap - 1)) {
+		if (r->hash == h && r->tgid == tgid && r->pid == pid && r->marker == marker &&
+		    r->nk == nk && r->nu == nu && !memcmp(r->comm, c, sizeof(c)) &&
+		    !memcmp(r->ips, kips, nk * sizeof(*kips)) &&
+		    !memcmp(r->ips + nk, uips, nu * sizeof(*uips))) {
+			r->value += value;
+			r->samples++;
+			return 0;
+		}
+	}
+	r = malloc(sizeof(*r) + (nk + nu) * sizeof(uint64_t));
+	if (!r)
+		return -ENOMEM;
+	r->hash = h;
+	r->tgid = tgid;
+	r->pid = pid;
+	memcpy(r->comm, c, sizeof(c));
+	r->marker = marker;
+	r->nk = nk;
+	r->nu = nu;
+	r->ucomplete = ucomplete;
+	r->has_user = nu > 0;
+	r->value = value;
+	r->samples = 1;
+	if (nk)
+		memcpy(r->ips, kips, nk * sizeof(*kips));
+	if (nu)
+		memcpy(r->ips + nk, uips, nu * sizeof(*uips));
+	st->tab[i] = r;
+	st->n++;
+	return 0;
+}
+
+int ks_stacks__add_sample(struct ks_stacks *st, const struct ks_stack_sample *s,
+			  size_t size, const char *marker, double scale)
+{
+	uint64_t uips[KS_MAX_STACK_DEPTH];
+	bool complete = false;
+	size_t ulen = 0;
+	int nu = 0, nk;
+
+	if (size < KS_STACK_SAMPLE_HDR)
+		return -EINVAL;
+	nk = s->nkips > KS_MAX_STACK_DEPTH ? KS_MAX_STACK_DEPTH : s->nkips;
+	if (s->flags & KS_SAMPLE_USER) {
+		ulen = s->ustack_len;
+		if (ulen > size - KS_STACK_SAMPLE_HDR)
+			ulen = size - KS_STACK_SAMPLE_HDR;
+		ks_symbolizer__add_pid(st->syms, s->tgid, false);
+		nu = ks_symbolizer__unwind(st->syms, s->tgid, &s->regs, s->ustack, ulen,
+					   uips, KS_MAX_STACK_DEPTH, &complete);
+		if (nu <= 0) {
+			uips[0] = s->regs.ip;
+			nu = 1;
+			complete = false;
+		}
+	}
+	return ks_stacks__add(st, s->tgid, s->pid, s->comm, (const uint64_t *)s->kips, nk, uips,
+			      nu, complete,
+			      marker, scale == 1.0 ? s->value : (uint64_t)(s->value * scale + 0.5));
+}
+
+/* The outermost frames a complete user stack ends in. */
+static bool is_entry(const char *name)
+{
+	static const char *const entries[] = {
+		"_start", "__libc_start_main", "__libc_start_call_main", "start_thread",
+		"clone", "clone3", "__clone", "__clone3", "__GI___clone3", "__GI___clone",
+		"thread_start", "_dl_start_user",
+	};
+	size_t i;
+
+	if (!name)
+		return false;
+	for (i = 0; i < ARRAY_SIZE(entries); i++)
+		if (!strcmp(name, entries[i]))
+			return true;
+	return false;
+}
+
+static void name_frame(struct ks_stacks *st, struct ks_profile *p, struct ks_frame *f,
+		       uint32_t tgid, uint64_t addr, bool kernel, bool leaf)
+{
+	struct ks_sym sym = {};
+	char buf[512];
+	int err;
+
+	/* a return address points after the call: look up the call itself */
+	uint64_t look = leaf || !addr ? addr : addr - 1;
+
+	f->addr = addr;
+	err = kernel ? ks_symbolizer__kernel(st->syms, look, &sym)
+		     : ks_symbolizer__user(st->syms, tgid, look, &sym);
+	if (err) {
+		memset(&sym, 0, sizeof(sym));
+		sym.kind = kernel ? KS_FRAME_KERNEL : KS_FRAME_UNKNOWN;
+	}
+	f->name = ks_profile__intern(p, ks_sym_format(&sym, buf, sizeof(buf)));
+	f->module = sym.module ? ks_profile__intern(p, sym.module) : NULL;
+	f->offset = sym.file_off;
+	f->kind = kernel ? KS_FRAME_KERNEL : (sym.name ? sym.kind : KS_FRAME_UNKNOWN);
+	if (!sym.name)
+		p->acct.frames_unnamed++;
+	p->acct.frames++;
+}
+
+int ks_stacks__build(struct ks_stacks *st, struct ks_profile *p, bool per_thread)
+{
+	struct ks_frame fr[2 * KS_MAX_STACK_DEPTH + 2];
+	size_t i;
+	int k, n, err;
+
+	for (i = 0; i < st->cap; i++) {
+		struct raw *r = st->tab[i];
+		bool complete;
+
+		if (!r)
+			continue;
+		n = 0;
+		memset(&fr[n], 0, sizeof(fr[n]));
+		fr[n].name = r->comm[0] ? r->comm : "[unknown]";
+		fr[n++].kind = KS_FRAME_PROCESS;
+		if (r->marker) {
+			memset(&fr[n], 0, sizeof(fr[n]));
+			fr[n].name = r->marker;
+			fr[n++].kind = KS_FRAME_OFFCPU;
+		}
+		/* root first: user frames outermost first, then kernel frames */
+		for (k = r->nu - 1; k >= 0; k--, n++)
+			name_frame(st, p, &fr[n], r->tgid, r->ips[r->nk + k], false, k == 0);
+		complete = r->ucomplete || (r->nu && is_entry(fr[r->marker ? 2 : 1].name));
+		if (r->nu) {
+			p->acct.user_stacks += r->samples;
+			if (complete)
+				p->acct.user_complete += r->samples;
+		}
+		for (k = r->nk - 1; k >= 0; k--, n++)
+			name_frame(st, p, &fr[n], r->tgid, r->ips[k], true, k == 0);
+		err = ks_profile__add(p, r->tgid, per_thread ? r->pid : r->tgid, fr, n, r->value);
+		if (err)
+			return err;
+	}
+	return 0;
+}
