@@ -428,6 +428,8 @@ static void setup_hdr_table(struct ks_cfi *cfi)
 	cfi->table_n = n;
 }
 
+static int copy_debug_frame(struct ks_cfi *cfi, Elf *elf, Elf_Scn *scn);
+
 static int cfi_ensure(struct ks_cfi *cfi)
 {
 	if (cfi->loaded)
@@ -437,14 +439,8 @@ static int cfi_ensure(struct ks_cfi *cfi)
 		cfi->eh_scn = NULL;
 	if (cfi->hdr_scn && cfi->eh_scn && !sec_from_scn(cfi->hdr_scn, &cfi->hdr))
 		setup_hdr_table(cfi);
-	if (cfi->dbg_scn && !cfi->dbg.data) {
-		GElf_Shdr sh;
-
-		/* compressed .debug_frame in the main file: not worth a copy */
-		if (!gelf_getshdr(cfi->dbg_scn, &sh) || (sh.sh_flags & SHF_COMPRESSED) ||
-		    sec_from_scn(cfi->dbg_scn, &cfi->dbg))
-			cfi->dbg_scn = NULL;
-	}
+	if (cfi->dbg_scn && !cfi->dbg.data)
+		copy_debug_frame(cfi, cfi->elf, cfi->dbg_scn);
 	if (!cfi->eh.data && !cfi->dbg.data)
 		cfi->bad = true;
 	return cfi->bad ? -EINVAL : 0;
@@ -490,11 +486,13 @@ struct ks_cfi *ks_cfi__load(Elf *elf)
 		name = elf_strptr(elf, shstrndx, sh.sh_name);
 		if (!name)
 			continue;
+		if (sh.sh_type == SHT_NOBITS || sh.sh_size == 0)
+			continue;	/* debug files keep .eh_frame as NOBITS */
 		if (!strcmp(name, ".eh_frame"))
 			cfi->eh_scn = scn;
 		else if (!strcmp(name, ".eh_frame_hdr"))
 			cfi->hdr_scn = scn;
-		else if (!strcmp(name, ".debug_frame"))
+		else if (!strcmp(name, ".debug_frame") || !strcmp(name, ".zdebug_frame"))
 			cfi->dbg_scn = scn;
 		else if (!strcmp(name, ".text"))
 			cfi->text_vaddr = sh.sh_addr;
@@ -581,52 +579,75 @@ struct ks_cfi *ks_cfi__from_data(const void *eh_frame, size_t eh_len, uint64_t e
 	return cfi;
 }
 
-int ks_cfi__add_debug_frame(struct ks_cfi *cfi, Elf *debug_elf)
+/*
+ * Take .debug_frame (or GNU .zdebug_frame) @scn of @elf: in place when it is
+ * stored plainly and @elf is ours, else decompressed into a heap copy.
+ */
+static int copy_debug_frame(struct ks_cfi *cfi, Elf *elf, Elf_Scn *scn)
 {
-	Elf_Scn *scn = NULL;
 	size_t shstrndx;
+	const char *name;
+	GElf_Shdr sh;
 	struct sec s;
+	bool copy = elf != cfi->elf;
 
-	if (!cfi || !debug_elf || elf_getshdrstrndx(debug_elf, &shstrndx))
+	cfi->dbg_scn = NULL;
+	if (!gelf_getshdr(scn, &sh) || elf_getshdrstrndx(elf, &shstrndx))
 		return -EINVAL;
-	while ((scn = elf_nextscn(debug_elf, scn))) {
-		GElf_Shdr sh;
-		const char *name;
-
-		if (!gelf_getshdr(scn, &sh))
-			continue;
-		name = elf_strptr(debug_elf, shstrndx, sh.sh_name);
-		if (!name)
-			continue;
-		if (!strcmp(name, ".debug_frame") && (sh.sh_flags & SHF_COMPRESSED)) {
-			if (elf_compress(scn, 0, 0) < 0)
-				return -EINVAL;
-		} else if (!strcmp(name, ".zdebug_frame")) {
-			if (elf_compress_gnu(scn, 0, 0) < 0)
-				return -EINVAL;
-		} else if (strcmp(name, ".debug_frame")) {
-			continue;
-		}
-		if (sec_from_scn(scn, &s))
+	name = elf_strptr(elf, shstrndx, sh.sh_name);
+	if (!name)
+		return -EINVAL;
+	if (sh.sh_flags & SHF_COMPRESSED) {
+		if (elf_compress(scn, 0, 0) < 0)
 			return -EINVAL;
-		cfi_ensure(cfi);
-		if (cfi->dbg_idx.ents) {	/* replacing an earlier one */
-			cfi->heap -= cfi->dbg_idx.n * sizeof(struct fde_ent);
-			free(cfi->dbg_idx.ents);
-		}
-		cfi->dbg_idx = (struct fde_index){ 0 };
-		if (cfi->owned[2])
-			cfi->heap -= cfi->dbg.size;
+		copy = true;
+	} else if (!strcmp(name, ".zdebug_frame")) {
+		if (elf_compress_gnu(scn, 0, 0) < 0)
+			return -EINVAL;
+		copy = true;
+	}
+	if (sec_from_scn(scn, &s))
+		return -EINVAL;
+	if (cfi->dbg_idx.ents) {	/* replacing an earlier one */
+		cfi->heap -= cfi->dbg_idx.n * sizeof(struct fde_ent);
+		free(cfi->dbg_idx.ents);
+	}
+	cfi->dbg_idx = (struct fde_index){ 0 };
+	if (cfi->owned[2]) {
+		cfi->heap -= cfi->dbg.size;
+		free(cfi->owned[2]);
+		cfi->owned[2] = NULL;
+	}
+	cfi->dbg = s;
+	cfi->dbg.vaddr = 0;	/* addresses there are absolute */
+	if (copy) {
 		cfi->dbg.data = dup_bytes(cfi, 2, s.data, s.size);
 		if (!cfi->dbg.data) {
 			cfi->dbg = (struct sec){ 0 };
 			return -ENOMEM;
 		}
-		cfi->dbg.size = s.size;
-		cfi->dbg.vaddr = 0;
-		cfi->dbg_scn = NULL;
-		cfi->bad = false;
-		return 0;
+	}
+	cfi->bad = false;
+	return 0;
+}
+
+int ks_cfi__add_debug_frame(struct ks_cfi *cfi, Elf *debug_elf)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (!cfi || !debug_elf || elf_getshdrstrndx(debug_elf, &shstrndx))
+		return -EINVAL;
+	cfi_ensure(cfi);
+	while ((scn = elf_nextscn(debug_elf, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS)
+			continue;
+		name = elf_strptr(debug_elf, shstrndx, sh.sh_name);
+		if (name && (!strcmp(name, ".debug_frame") || !strcmp(name, ".zdebug_frame")))
+			return copy_debug_frame(cfi, debug_elf, scn);
 	}
 	return -ENOENT;
 }
