@@ -40,8 +40,15 @@ struct ks_cfi *ks_cfi__open(const char *path);
  */
 int ks_cfi__add_debug_frame(struct ks_cfi *cfi, Elf *debug_elf);
 void ks_cfi__free(struct ks_cfi *cfi);
-/* Heap bytes owned by @cfi (struct, FDE index, copied .debug_frame). */
+/* Heap bytes owned by @cfi (struct, FDE index, row cache, copied .debug_frame). */
 size_t ks_cfi__memory(const struct ks_cfi *cfi);
+/*
+ * Rows computed by CFA programs are cached per module, by pc (direct-mapped,
+ * default 128 entries of 160 bytes, allocated on first use): profiles hit
+ * the same return addresses over and over. 0 disables (for measurements).
+ * A ks_cfi is not thread-safe: lookups fill the index and the cache.
+ */
+void ks_cfi__set_cache(struct ks_cfi *cfi, unsigned int entries);
 
 /*
  * Map a runtime address to the CFI of the module that contains it and the

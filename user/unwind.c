@@ -35,6 +35,7 @@
 #define MAX_EXPR_STACK	16
 #define MAX_EXPR_STEPS	256
 #define MAX_CFA_INSNS	4096
+#define CACHE_DEFAULT	128	/* CFI rows cached per module (160 B each) */
 
 /* DW_EH_PE_* pointer encodings */
 #define PE_ABSPTR	0x00
@@ -148,6 +149,31 @@ struct fde_index {
 	bool built;
 };
 
+enum { RULE_SAME = 0, RULE_UNDEF, RULE_OFFSET, RULE_VAL_OFFSET, RULE_REG, RULE_EXPR,
+       RULE_VAL_EXPR };
+enum { CFA_REG = 0, CFA_EXPR };
+
+/*
+ * Rows are compact (8 bytes a rule) so that they can be cached per module:
+ * an expression is kept as the offset, in its section, of its
+ * length-prefixed block.
+ */
+struct rule {
+	uint8_t kind;
+	int32_t off;		/* offset; register for RULE_REG; block for *_EXPR */
+};
+
+struct row {
+	const struct sec *sec;	/* where expression blocks are; NULL: empty cache slot */
+	uint64_t pc;		/* cache key */
+	uint8_t cfa_kind;
+	uint8_t cfa_reg;
+	bool signal;
+	int32_t cfa_off;	/* offset, or expression block for CFA_EXPR */
+	uint32_t set;		/* registers whose rule is not "same value" */
+	struct rule r[NREGS];
+};
+
 struct ks_cfi {
 	Elf *elf;		/* not owned unless fd >= 0 */
 	int fd;
@@ -160,6 +186,10 @@ struct ks_cfi {
 	const uint8_t *table;
 	size_t table_n;
 	struct fde_index eh_idx, dbg_idx;
+	struct row *cache;	/* direct-mapped, by pc; allocated on first use */
+	unsigned int cache_n;
+	bool cache_failed;
+	uint64_t hits, misses;
 	void *owned[3];		/* copies: from_data sections, debug_frame */
 	size_t heap;
 };
@@ -454,6 +484,7 @@ static struct ks_cfi *cfi_new(void)
 		return NULL;
 	cfi->fd = -1;
 	cfi->heap = sizeof(*cfi);
+	cfi->cache_n = CACHE_DEFAULT;
 	return cfi;
 }
 
@@ -618,6 +649,8 @@ static int copy_debug_frame(struct ks_cfi *cfi, Elf *elf, Elf_Scn *scn)
 		free(cfi->owned[2]);
 		cfi->owned[2] = NULL;
 	}
+	if (cfi->cache)		/* rows may point into the old section */
+		memset(cfi->cache, 0, cfi->cache_n * sizeof(*cfi->cache));
 	cfi->dbg = s;
 	cfi->dbg.vaddr = 0;	/* addresses there are absolute */
 	if (copy) {
@@ -658,6 +691,7 @@ void ks_cfi__free(struct ks_cfi *cfi)
 		return;
 	free(cfi->eh_idx.ents);
 	free(cfi->dbg_idx.ents);
+	free(cfi->cache);
 	for (size_t i = 0; i < 3; i++)
 		free(cfi->owned[i]);
 	if (cfi->fd >= 0) {
@@ -823,26 +857,6 @@ int ks_cfi__find_fde(struct ks_cfi *cfi, uint64_t pc, uint64_t *start, uint64_t 
 
 /* ---- CFA programs ---- */
 
-enum { RULE_SAME = 0, RULE_UNDEF, RULE_OFFSET, RULE_VAL_OFFSET, RULE_REG, RULE_EXPR,
-       RULE_VAL_EXPR };
-enum { CFA_REG = 0, CFA_EXPR };
-
-struct rule {
-	uint8_t kind;
-	int64_t off;		/* offset, or register number for RULE_REG */
-	const uint8_t *expr;	/* DWARF expression block for *_EXPR */
-	size_t expr_len;
-};
-
-struct row {
-	uint8_t cfa_kind;
-	unsigned int cfa_reg;
-	int64_t cfa_off;
-	const uint8_t *cfa_expr;
-	size_t cfa_expr_len;
-	struct rule r[NREGS];
-};
-
 struct prog_ctx {
 	const struct cie *cie;
 	const struct row *init;	/* CIE row, for DW_CFA_restore; NULL while running the CIE */
@@ -851,15 +865,37 @@ struct prog_ctx {
 	uint64_t loc, pc;
 };
 
-static int rd_block(struct cur *c, const uint8_t **p, size_t *len)
+static bool fits32(int64_t v)
 {
+	return v >= INT32_MIN && v <= INT32_MAX;
+}
+
+/* Skip a length-prefixed block, giving its offset in @sec. */
+static int rd_block(struct cur *c, const struct sec *sec, int32_t *off)
+{
+	int64_t at = c->p - sec->data;
 	uint64_t n = rd_uleb(c);
 
-	if (!cur_need(c, n))
+	if (!cur_need(c, n) || !fits32(at))
 		return -EINVAL;
-	*p = c->p;
-	*len = n;
 	c->p += n;
+	*off = (int32_t)at;
+	return 0;
+}
+
+/* The expression block at @off in @sec */
+static int get_block(const struct sec *sec, int32_t off, const uint8_t **p, size_t *len)
+{
+	struct cur c = { sec->data + off, sec->data + sec->size, false };
+	uint64_t n;
+
+	if (off < 0 || (size_t)off >= sec->size)
+		return -EINVAL;
+	n = rd_uleb(&c);
+	if (!cur_need(&c, n))
+		return -EINVAL;
+	*p = c.p;
+	*len = n;
 	return 0;
 }
 
@@ -874,7 +910,8 @@ static int run_cfa(struct prog_ctx *x, const uint8_t *p, const uint8_t *end, str
 	while (c.p < c.end && !c.err) {
 		uint8_t op = rd_u(&c, 1), lo = op & 0x3f;
 		uint64_t reg = 0, delta = 0, v;
-		struct rule nr = { 0 };
+		int64_t off = 0;
+		uint8_t kind = RULE_SAME;
 		bool set = false;
 
 		if (++steps > MAX_CFA_INSNS)
@@ -885,7 +922,8 @@ static int run_cfa(struct prog_ctx *x, const uint8_t *p, const uint8_t *end, str
 			goto advance;
 		case 0x80:	/* DW_CFA_offset */
 			reg = lo;
-			nr = (struct rule){ RULE_OFFSET, (int64_t)rd_uleb(&c) * cie->data_align };
+			kind = RULE_OFFSET;
+			off = (int64_t)rd_uleb(&c) * cie->data_align;
 			set = true;
 			break;
 		case 0xc0:	/* DW_CFA_restore */
@@ -912,7 +950,8 @@ static int run_cfa(struct prog_ctx *x, const uint8_t *p, const uint8_t *end, str
 		case 0x04: delta = rd_u(&c, 4); goto advance;
 		case 0x05:	/* offset_extended */
 			reg = rd_uleb(&c);
-			nr = (struct rule){ RULE_OFFSET, (int64_t)rd_uleb(&c) * cie->data_align };
+			kind = RULE_OFFSET;
+			off = (int64_t)rd_uleb(&c) * cie->data_align;
 			set = true;
 			break;
 		case 0x06:	/* restore_extended */
@@ -920,17 +959,17 @@ static int run_cfa(struct prog_ctx *x, const uint8_t *p, const uint8_t *end, str
 			goto restore;
 		case 0x07:	/* undefined */
 			reg = rd_uleb(&c);
-			nr.kind = RULE_UNDEF;
+			kind = RULE_UNDEF;
 			set = true;
 			break;
 		case 0x08:	/* same_value */
 			reg = rd_uleb(&c);
-			nr.kind = RULE_SAME;
 			set = true;
 			break;
 		case 0x09:	/* register */
 			reg = rd_uleb(&c);
-			nr = (struct rule){ RULE_REG, (int64_t)rd_uleb(&c) };
+			kind = RULE_REG;
+			off = (int64_t)rd_uleb(&c);
 			set = true;
 			break;
 		case 0x0a:	/* remember_state */
@@ -944,51 +983,57 @@ static int run_cfa(struct prog_ctx *x, const uint8_t *p, const uint8_t *end, str
 			*row = stack[--depth];
 			continue;
 		case 0x0c:	/* def_cfa */
-			row->cfa_kind = CFA_REG;
-			row->cfa_reg = rd_uleb(&c);
-			row->cfa_off = (int64_t)rd_uleb(&c);
-			continue;
+			reg = rd_uleb(&c);
+			off = (int64_t)rd_uleb(&c);
+			goto def_cfa;
 		case 0x0d:	/* def_cfa_register */
-			row->cfa_kind = CFA_REG;
-			row->cfa_reg = rd_uleb(&c);
-			continue;
+			reg = rd_uleb(&c);
+			off = row->cfa_off;
+			goto def_cfa;
 		case 0x0e:	/* def_cfa_offset */
-			row->cfa_off = (int64_t)rd_uleb(&c);
-			continue;
+			off = (int64_t)rd_uleb(&c);
+			goto cfa_off;
 		case 0x0f:	/* def_cfa_expression */
-			if (rd_block(&c, &row->cfa_expr, &row->cfa_expr_len))
+			if (rd_block(&c, x->sec, &row->cfa_off))
 				return -EINVAL;
 			row->cfa_kind = CFA_EXPR;
 			continue;
 		case 0x10:	/* expression */
 		case 0x16:	/* val_expression */
 			reg = rd_uleb(&c);
-			nr.kind = op == 0x10 ? RULE_EXPR : RULE_VAL_EXPR;
-			if (rd_block(&c, &nr.expr, &nr.expr_len))
-				return -EINVAL;
+			kind = op == 0x10 ? RULE_EXPR : RULE_VAL_EXPR;
+			{
+				int32_t at;
+
+				if (rd_block(&c, x->sec, &at))
+					return -EINVAL;
+				off = at;
+			}
 			set = true;
 			break;
 		case 0x11:	/* offset_extended_sf */
 			reg = rd_uleb(&c);
-			nr = (struct rule){ RULE_OFFSET, rd_sleb(&c) * cie->data_align };
+			kind = RULE_OFFSET;
+			off = rd_sleb(&c) * cie->data_align;
 			set = true;
 			break;
 		case 0x12:	/* def_cfa_sf */
-			row->cfa_kind = CFA_REG;
-			row->cfa_reg = rd_uleb(&c);
-			row->cfa_off = rd_sleb(&c) * cie->data_align;
-			continue;
+			reg = rd_uleb(&c);
+			off = rd_sleb(&c) * cie->data_align;
+			goto def_cfa;
 		case 0x13:	/* def_cfa_offset_sf */
-			row->cfa_off = rd_sleb(&c) * cie->data_align;
-			continue;
+			off = rd_sleb(&c) * cie->data_align;
+			goto cfa_off;
 		case 0x14:	/* val_offset */
 			reg = rd_uleb(&c);
-			nr = (struct rule){ RULE_VAL_OFFSET, (int64_t)rd_uleb(&c) * cie->data_align };
+			kind = RULE_VAL_OFFSET;
+			off = (int64_t)rd_uleb(&c) * cie->data_align;
 			set = true;
 			break;
 		case 0x15:	/* val_offset_sf */
 			reg = rd_uleb(&c);
-			nr = (struct rule){ RULE_VAL_OFFSET, rd_sleb(&c) * cie->data_align };
+			kind = RULE_VAL_OFFSET;
+			off = rd_sleb(&c) * cie->data_align;
 			set = true;
 			break;
 		case 0x2e:	/* GNU_args_size: affects nothing we compute */
@@ -996,15 +1041,30 @@ static int run_cfa(struct prog_ctx *x, const uint8_t *p, const uint8_t *end, str
 			continue;
 		case 0x2f:	/* GNU_negative_offset_extended */
 			reg = rd_uleb(&c);
-			nr = (struct rule){ RULE_OFFSET, -(int64_t)rd_uleb(&c) * cie->data_align };
+			kind = RULE_OFFSET;
+			off = -(int64_t)rd_uleb(&c) * cie->data_align;
 			set = true;
 			break;
 		default:
 			return -EINVAL;
 		}
 apply:
-		if (set && reg < NREGS)
-			row->r[reg] = nr;
+		if (!set)
+			continue;
+		if (!fits32(off))
+			return -EINVAL;
+		if (reg < NREGS)
+			row->r[reg] = (struct rule){ kind, (int32_t)off };
+		continue;
+def_cfa:
+		if (reg >= NREGS)
+			return -EINVAL;	/* a CFA in a register we never have */
+		row->cfa_kind = CFA_REG;
+		row->cfa_reg = (uint8_t)reg;
+cfa_off:
+		if (!fits32(off))
+			return -EINVAL;
+		row->cfa_off = (int32_t)off;
 		continue;
 restore:
 		if (reg < NREGS)
@@ -1211,8 +1271,13 @@ static int step_cfi(const struct row *row, const struct regs *r, struct mem *m,
 	uint64_t cfa, v;
 	int err;
 
+	const uint8_t *ep;
+	size_t elen;
+
 	if (row->cfa_kind == CFA_EXPR) {
-		err = eval_expr(row->cfa_expr, row->cfa_expr_len, r, m, NULL, &cfa);
+		err = get_block(row->sec, row->cfa_off, &ep, &elen);
+		if (!err)
+			err = eval_expr(ep, elen, r, m, NULL, &cfa);
 		if (err)
 			return err;
 	} else {
@@ -1224,16 +1289,15 @@ static int step_cfi(const struct row *row, const struct regs *r, struct mem *m,
 		return STEP_END;
 	if (row->r[REG_RA].kind == RULE_SAME)	/* would loop on the same ip */
 		return -EINVAL;
-	*out = (struct regs){ 0 };
-	for (int i = 0; i < NREGS; i++) {
+	/* "same value" registers carry over; only the others need work */
+	*out = *r;
+	for (uint32_t set = row->set; set; set &= set - 1) {
+		int i = __builtin_ctz(set);
 		const struct rule *ru = &row->r[i];
 
 		err = 0;
+		out->known &= ~(1u << i);
 		switch (ru->kind) {
-		case RULE_SAME:
-			if (reg_get(r, i, &v))
-				continue;
-			break;
 		case RULE_UNDEF:
 			continue;
 		case RULE_OFFSET:
@@ -1243,16 +1307,16 @@ static int step_cfi(const struct row *row, const struct regs *r, struct mem *m,
 			v = cfa + ru->off;
 			break;
 		case RULE_REG:
-			if (reg_get(r, ru->off, &v))
+			if (reg_get(r, (uint64_t)ru->off, &v))
 				continue;
 			break;
 		case RULE_EXPR:
-			err = eval_expr(ru->expr, ru->expr_len, r, m, &cfa, &v);
-			if (!err)
-				err = mem_read(m, v, 8, &v);
-			break;
 		case RULE_VAL_EXPR:
-			err = eval_expr(ru->expr, ru->expr_len, r, m, &cfa, &v);
+			err = get_block(row->sec, ru->off, &ep, &elen);
+			if (!err)
+				err = eval_expr(ep, elen, r, m, &cfa, &v);
+			if (!err && ru->kind == RULE_EXPR)
+				err = mem_read(m, v, 8, &v);
 			break;
 		}
 		if (err) {
@@ -1292,20 +1356,45 @@ static int step_fp(const struct regs *r, struct mem *m, struct regs *out)
 	return STEP_OK;
 }
 
-/* CFI row for @pc (ELF vaddr) in @cfi: 0, -ENOENT (no FDE), -EINVAL */
-static int cfi_row(struct ks_cfi *cfi, uint64_t pc, struct row *row, bool *signal)
+static uint32_t cache_slot(const struct ks_cfi *cfi, uint64_t pc)
+{
+	return (uint32_t)((pc * 0x9e3779b97f4a7c15ULL) >> 40) & (cfi->cache_n - 1);
+}
+
+/*
+ * CFI row for @pc (ELF vaddr) in @cfi, computed in @row or found in the
+ * cache: *@out points to it. 0, -ENOENT (no FDE), -EINVAL.
+ */
+static int cfi_row(struct ks_cfi *cfi, uint64_t pc, struct row *row, const struct row **out)
 {
 	struct fde fde;
 	struct cie cie;
 	struct row init = { 0 };
 	struct prog_ctx x = { .cie = &cie, .cfi = cfi, .pc = ~0ULL };
+	struct row *slot = NULL;
 	int err;
 
+	if (cfi->cache_n && !cfi->cache && !cfi->cache_failed) {
+		cfi->cache = calloc(cfi->cache_n, sizeof(*cfi->cache));
+		cfi->cache_failed = !cfi->cache;
+		if (cfi->cache)
+			cfi->heap += cfi->cache_n * sizeof(*cfi->cache);
+	}
+	if (cfi->cache) {
+		slot = &cfi->cache[cache_slot(cfi, pc)];
+		if (slot->sec && slot->pc == pc) {
+			*out = slot;
+			cfi->hits++;
+			return 0;
+		}
+		cfi->misses++;
+	}
 	err = find_fde(cfi, pc, &fde, &cie);
 	if (err)
 		return err;
 	x.sec = (fde.insns >= cfi->eh.data && fde.insns < cfi->eh.data + cfi->eh.size) ?
 		&cfi->eh : &cfi->dbg;
+	init.sec = x.sec;
 	/* the CIE's initial instructions run to their end, whatever pc is */
 	if (run_cfa(&x, cie.insns, cie.insns_end, &init))
 		return -EINVAL;
@@ -1315,8 +1404,31 @@ static int cfi_row(struct ks_cfi *cfi, uint64_t pc, struct row *row, bool *signa
 	x.pc = pc;
 	if (run_cfa(&x, fde.insns, fde.insns_end, row))
 		return -EINVAL;
-	*signal = cie.signal;
+	row->signal = cie.signal;
+	row->pc = pc;
+	row->set = 0;
+	for (int i = 0; i < NREGS; i++)
+		if (row->r[i].kind != RULE_SAME)
+			row->set |= 1u << i;
+	if (slot)
+		*slot = *row;
+	*out = row;
 	return 0;
+}
+
+void ks_cfi__set_cache(struct ks_cfi *cfi, unsigned int entries)
+{
+	if (!cfi)
+		return;
+	while (entries & (entries - 1))	/* round down to a power of two */
+		entries &= entries - 1;
+	if (cfi->cache) {
+		free(cfi->cache);
+		cfi->heap -= cfi->cache_n * sizeof(*cfi->cache);
+		cfi->cache = NULL;
+	}
+	cfi->cache_n = entries;
+	cfi->cache_failed = false;
 }
 
 const char *ks_unwind_stop_str(int stop)
@@ -1360,14 +1472,16 @@ int ks_unwind_ex(const struct ks_uregs *regs, const void *stack, size_t stack_le
 	while (n < max) {
 		uint64_t ip = r.v[REG_RA], pc = exact ? ip : ip - 1, bias = 0;
 		struct ks_cfi *cfi = NULL;
-		struct row row;
+		struct row tmp;
+		const struct row *row = NULL;
 		bool signal = false;
 		int err = -ENOENT;
 
 		if (find(ctx, pc, &cfi, &bias) == 0 && cfi)
-			err = cfi_row(cfi, pc - bias, &row, &signal);
+			err = cfi_row(cfi, pc - bias, &tmp, &row);
 		if (!err) {
-			err = step_cfi(&row, &r, &m, &nr);
+			signal = row->signal;
+			err = step_cfi(row, &r, &m, &nr);
 			if (err == STEP_END) {
 				info->stop = KS_UNWIND_END;
 				break;
