@@ -24,6 +24,8 @@
 #include <link.h>
 #include <time.h>
 #include <unistd.h>
+#include <signal.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <libelf.h>
 #include <gelf.h>
@@ -206,8 +208,10 @@ static void dump(const char *what, const uint64_t *ips, int n, const struct ks_u
 struct snap {
 	struct ks_uregs regs;
 	size_t len;
-	uint8_t stack[KS_USTACK_BYTES];
+	uint8_t stack[4 * KS_USTACK_BYTES];
 };
+
+static size_t snap_cap = KS_USTACK_BYTES;	/* bytes to copy, as the BPF side does */
 
 static struct snap snap_a, snap_b;	/* not on the stack being copied */
 
@@ -216,7 +220,7 @@ static NOIPA __attribute__((no_sanitize_address)) void snap_copy(struct snap *s)
 {
 	const volatile uint64_t *src = (const volatile uint64_t *)(uintptr_t)s->regs.sp;
 	uint64_t *dst = (uint64_t *)s->stack;
-	size_t len = KS_USTACK_BYTES;
+	size_t len = snap_cap;
 
 	if (stack_top - s->regs.sp < len)	/* the BPF side stops at the mapping end too */
 		len = stack_top - s->regs.sp;
@@ -425,6 +429,97 @@ static void unwind__qsort_comparator__through_libc_to_main(void **state)
 	assert_true(index_in(ips, n, "main") > is);
 	assert_true(complete);
 	assert_int_equal(info.fp_frames, 0);
+}
+
+/* a signal handler: through the kernel's signal frame (glibc's __restore_rt CFI) */
+static void on_usr1(int sig)
+{
+	CAPTURE(&snap_a);
+}
+
+static NOIPA void raise_caller(void)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 }, old;
+
+	sigaction(SIGUSR1, &sa, &old);
+	raise(SIGUSR1);
+	sigaction(SIGUSR1, &old, NULL);
+}
+
+static void unwind__signal_handler__through_signal_frame(void **state)
+{
+	uint64_t ips[MAXF];
+	struct ks_unwind_info info;
+	bool complete;
+	int n, ir;
+
+	/*
+	 * The kernel's signal frame holds the XSAVE area (~1-3 KiB, more with
+	 * AVX-512): copy more than usual so the test does not depend on it.
+	 */
+	snap_cap = sizeof(snap_a.stack);
+	raise_caller();
+	snap_cap = KS_USTACK_BYTES;
+	n = walk(&snap_a, snap_a.len, NULL, ips, &complete, &info);
+	dump("signal handler", ips, n, &info);
+	assert_true(in_fn(ips[0], true, "on_usr1"));
+	ir = index_in(ips, n, "raise_caller");
+	assert_true(ir >= 3);	/* __restore_rt, the interrupted libc code, raise... */
+	assert_true(in_fn(ips[ir + 1], false,
+			  "unwind__signal_handler__through_signal_frame"));
+	assert_true(index_in(ips, n, "main") > ir);
+	assert_true(complete);
+	assert_int_equal(info.fp_frames, 0);
+}
+
+/* the vDSO: same image in every process; load its CFI from a copy */
+static void cfi__vdso_image__covers_clock_gettime(void **state)
+{
+	uint64_t base = getauxval(AT_SYSINFO_EHDR), lo, hi, s, e;
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512];
+	size_t size = 0;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, "[vdso]") && sscanf(line, "%lx-%lx", &lo, &hi) == 2)
+			size = hi - lo;
+	if (f)
+		fclose(f);
+	if (!base || !size) {
+		skip();
+		return;
+	}
+	char *img = malloc(size);
+	memcpy(img, (void *)(uintptr_t)base, size);
+	Elf *elf = elf_memory(img, size);
+	struct ks_cfi *cfi = ks_cfi__load(elf);
+	assert_non_null(cfi);
+	/* __vdso_clock_gettime from the image's .dynsym */
+	Elf_Scn *scn = NULL;
+	uint64_t fn = 0;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNSYM)
+			continue;
+		d = elf_getdata(scn, NULL);
+		for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Sym sym;
+			const char *nm;
+
+			if (gelf_getsym(d, i, &sym) &&
+			    (nm = elf_strptr(elf, sh.sh_link, sym.st_name)) &&
+			    !strcmp(nm, "__vdso_clock_gettime"))
+				fn = sym.st_value;
+		}
+	}
+	assert_true(fn != 0);
+	assert_int_equal(ks_cfi__find_fde(cfi, fn + 4, &s, &e), 0);
+	assert_true(s <= fn + 4 && fn + 4 < e);
+	ks_cfi__free(cfi);
+	elf_end(elf);
+	free(img);
 }
 
 static void unwind__short_copy__incomplete_no_crash(void **state)
@@ -1034,6 +1129,8 @@ int main(void)
 		cmocka_unit_test(chain__omit_fp__really_no_frame_pointer),
 		cmocka_unit_test(unwind__fp_chain__cfi_and_fp_agree),
 		cmocka_unit_test(unwind__qsort_comparator__through_libc_to_main),
+		cmocka_unit_test(unwind__signal_handler__through_signal_frame),
+		cmocka_unit_test(cfi__vdso_image__covers_clock_gettime),
 		cmocka_unit_test(unwind__short_copy__incomplete_no_crash),
 		cmocka_unit_test(unwind__no_module__fp_fallback_bounded),
 		cmocka_unit_test(unwind__plt_expression__cfa_depends_on_rip),
