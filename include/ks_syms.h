@@ -38,6 +38,18 @@ void ks_symbolizer__drop_pid(struct ks_symbolizer *s, int pid);
  * -ENOENT when not even the mapping is known ("[unknown]"). */
 int ks_symbolizer__user(struct ks_symbolizer *s, int pid, uint64_t addr, struct ks_sym *out);
 int ks_symbolizer__kernel(struct ks_symbolizer *s, uint64_t addr, struct ks_sym *out);
+/*
+ * Look up an ELF virtual address (as nm and addr2line print them) in the
+ * binary at @path, without a process. 0, or -errno when it cannot be read.
+ */
+int ks_symbolizer__file(struct ks_symbolizer *s, const char *path, uint64_t vaddr,
+			struct ks_sym *out);
+/*
+ * Where separate debug files live (.build-id/xx/rest.debug, and the
+ * .gnu_debuglink fallback <root>/<dir>/<link>). Default: $KSCOPE_DEBUG_ROOT,
+ * else /usr/lib/debug. Process-wide; NULL restores the default.
+ */
+int ks_symbolizer__set_debug_root(struct ks_symbolizer *s, const char *dir);
 
 /*
  * Unwind a user stack snapshot (registers + copy of the stack from sp up)
