@@ -184,8 +184,9 @@ bool ks_dso__off_to_vaddr(const struct ks_dso *d, uint64_t off, uint64_t *vaddr)
 /* Function symbols of one SHT_SYMTAB/SHT_DYNSYM section. */
 static int add_symbols(struct ks_symtab *t, Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh)
 {
+	Elf_Data *data, *strdata;
 	size_t shnum, i, n;
-	Elf_Data *data;
+	Elf_Scn *strscn;
 	uint8_t *exec;
 	int err = 0;
 
@@ -204,6 +205,9 @@ static int add_symbols(struct ks_symtab *t, Elf *elf, Elf_Scn *scn, const GElf_S
 			exec[i] = 1;
 	}
 	n = data->d_size / sh->sh_entsize;
+	strscn = elf_getscn(elf, sh->sh_link);
+	strdata = strscn ? elf_getdata(strscn, NULL) : NULL;
+	err = ks_symtab__reserve(t, n, strdata ? strdata->d_size : 0);
 	for (i = 1; i < n && !err; i++) {
 		GElf_Sym sym;
 		const char *name;

@@ -40,6 +40,8 @@ void ks_symtab__init(struct ks_symtab *t);
 void ks_symtab__release(struct ks_symtab *t);
 int ks_symtab__add(struct ks_symtab *t, uint64_t addr, uint64_t size, const char *name,
 		   size_t name_len, uint16_t mod, uint8_t prio);
+/* Make room for @nsyms more entries and @nbytes more name bytes. */
+int ks_symtab__reserve(struct ks_symtab *t, size_t nsyms, size_t nbytes);
 /* Sort, drop duplicates (keep the highest prio), infer missing sizes. */
 int ks_symtab__finish(struct ks_symtab *t);
 /* Entry containing @addr, or NULL. */

@@ -68,33 +68,101 @@ int ks_symtab__add(struct ks_symtab *t, uint64_t addr, uint64_t size, const char
 	return 0;
 }
 
-static int cmp_ent(const void *a, const void *b, void *arg)
+/* Is @x a better name than @y for the same address? */
+static bool better(const struct ks_symtab *t, const struct ks_symtab_ent *x,
+		   const struct ks_symtab_ent *y)
 {
-	const struct ks_symtab_ent *x = a, *y = b;
-	const struct ks_symtab *t = arg;
-
-	if (x->addr != y->addr)
-		return x->addr < y->addr ? -1 : 1;
-	/* best first: higher priority, then sized, then the earlier name */
 	if (x->prio != y->prio)
-		return x->prio > y->prio ? -1 : 1;
+		return x->prio > y->prio;
 	if (!x->size != !y->size)
-		return x->size ? -1 : 1;
-	if (t->later_wins)
-		return x->name > y->name ? -1 : x->name < y->name;
-	return x->name < y->name ? -1 : x->name > y->name;
+		return x->size;
+	return t->later_wins ? x->name > y->name : x->name < y->name;
+}
+
+/*
+ * LSD radix sort by address, one byte per pass, skipping the bytes all
+ * entries share (a binary's addresses differ in 3-4 bytes): several times
+ * faster than qsort on the 100k-symbol tables of large binaries. Stable, so
+ * equal addresses stay in insertion order for the dedup below.
+ */
+static int radix_sort(struct ks_symtab *t)
+{
+	struct ks_symtab_ent *tmp, *src = t->ents, *dst;
+	size_t count[256], i, n = t->n;
+	int shift;
+
+	tmp = malloc(n * sizeof(*tmp));
+	if (!tmp)
+		return -ENOMEM;
+	dst = tmp;
+	for (shift = 0; shift < 64; shift += 8) {
+		size_t sum = 0, c;
+		bool skip = false;
+
+		memset(count, 0, sizeof(count));
+		for (i = 0; i < n; i++)
+			count[(src[i].addr >> shift) & 0xff]++;
+		for (c = 0; c < 256; c++) {
+			size_t k = count[c];
+
+			if (k == n) {
+				skip = true;
+				break;
+			}
+			count[c] = sum;
+			sum += k;
+		}
+		if (skip)
+			continue;
+		for (i = 0; i < n; i++)
+			dst[count[(src[i].addr >> shift) & 0xff]++] = src[i];
+		dst = src;
+		src = src == t->ents ? tmp : t->ents;
+	}
+	if (src != t->ents)
+		memcpy(t->ents, src, n * sizeof(*src));
+	free(tmp);
+	return 0;
+}
+
+int ks_symtab__reserve(struct ks_symtab *t, size_t nsyms, size_t nbytes)
+{
+	void *p;
+
+	if (t->n + nsyms > t->cap) {
+		p = realloc(t->ents, (t->n + nsyms) * sizeof(*t->ents));
+		if (!p)
+			return -ENOMEM;
+		t->ents = p;
+		t->cap = t->n + nsyms;
+	}
+	if (t->strs_len + nbytes > t->strs_cap) {
+		p = realloc(t->strs, t->strs_len + nbytes);
+		if (!p)
+			return -ENOMEM;
+		t->strs = p;
+		t->strs_cap = t->strs_len + nbytes;
+	}
+	return 0;
 }
 
 int ks_symtab__finish(struct ks_symtab *t)
 {
 	size_t i, j;
+	int err;
 
 	if (!t->n)
 		return 0;
-	qsort_r(t->ents, t->n, sizeof(*t->ents), cmp_ent, t);
+	err = radix_sort(t);
+	if (err)
+		return err;
+	/* one entry per address: the best name of each run */
 	for (i = 1, j = 0; i < t->n; i++) {
-		if (t->ents[i].addr == t->ents[j].addr)
+		if (t->ents[i].addr == t->ents[j].addr) {
+			if (better(t, &t->ents[i], &t->ents[j]))
+				t->ents[j] = t->ents[i];
 			continue;
+		}
 		t->ents[++j] = t->ents[i];
 	}
 	t->n = j + 1;
