@@ -52,6 +52,11 @@ struct ks_ksyms *ks_ksyms__load(const char *path)
 		errno = ENOMEM;
 		return NULL;
 	}
+	/*
+	 * kallsyms has no sizes: each symbol runs to the next one, but not
+	 * across the gaps between the kernel image, modules and BPF programs.
+	 */
+	k->t.max_inferred = 1 << 20;
 	k->mods[0] = strdup("[kernel]");
 	k->nmods = 1;
 	while (!err && fgets(line, sizeof(line), f)) {

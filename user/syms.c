@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -438,7 +439,7 @@ static int parse_maps(struct ks_symbolizer *s, struct ks_proc *p, FILE *f)
 		m->end = end;
 		m->pgoff = pgoff;
 		if (ino && name[0] == '/') {
-			uint64_t dev = ((uint64_t)maj << 20) | min;
+			uint64_t dev = makedev(maj, min);	/* as stat() reports it */
 
 			m->dso = file_lookup(s, dev, ino);
 			if (!m->dso) {

@@ -34,6 +34,7 @@ struct ks_symtab {
 	char **demangled;	/* lazily, per entry (NULL until looked up) */
 	uint64_t end;		/* bound for the last symbol (0: none) */
 	bool later_wins;	/* same address, same rank: the later entry wins */
+	uint32_t max_inferred;	/* cap on sizes inferred from the next symbol (0: none) */
 };
 
 void ks_symtab__init(struct ks_symtab *t);

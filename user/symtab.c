@@ -177,6 +177,8 @@ int ks_symtab__finish(struct ks_symtab *t)
 			e->size = next - e->addr > UINT32_MAX ? UINT32_MAX : next - e->addr;
 		else
 			e->size = 4096;	/* last symbol, no known end */
+		if (t->max_inferred && e->size > t->max_inferred)
+			e->size = t->max_inferred;
 	}
 	/* shrink to fit: tables live as long as the symbolizer */
 	if (t->n < t->cap) {
