@@ -98,4 +98,14 @@ fi
 rc=$?
 ks_check "no such pid: exit 1 with an error" "$([ $rc = 1 ] && [ -s "$KS_TMP/err" ]; echo $?)" \
 	"exit 1 and a message, saw $rc '$(cat "$KS_TMP/err")'"
+"$KSCOPE" symbolize --help > "$KS_TMP/help"
+rc=$?
+ks_check "--help: usage on stdout, exit 0" "$([ $rc = 0 ] && grep -q 'Usage: kscope symbolize' "$KS_TMP/help"; echo $?)" \
+	"exit 0 with usage, saw $rc"
+"$KSCOPE" symbolize --bogus > /dev/null 2>&1
+rc=$?
+ks_check "unknown option: exit 2" "$([ $rc = 2 ]; echo $?)" "exit 2, saw $rc"
+out=$(printf '%s zz\n' "$WL/syms_wl" | "$KSCOPE" symbolize 2>&1)
+echo "$out" | grep -q 'invalid address'
+ks_check "bad address on stdin: said so, no crash" $? "'[invalid address]', saw '$out'"
 exit $ks_failed
