@@ -376,8 +376,8 @@ static void write_svg(struct flame *fl, bool html)
 		fputs("</text></g>\n", f);
 	}
 	fputs("</g>\n", f);
-	fprintf(f, "<script type=\"text/ecmascript\">%s\n%s%s</script>\n",
-		html ? "" : "<![CDATA[", flame_js, html ? "" : "]]>");
+	/* CDATA in HTML too: inside <svg> the HTML parser reads script text as markup */
+	fprintf(f, "<script type=\"text/ecmascript\"><![CDATA[\n%s]]></script>\n", flame_js);
 	fputs("</svg>\n", f);
 }
 
@@ -399,17 +399,20 @@ static int cmp_fstat(const void *a, const void *b)
 
 static const char table_js[] =
 "(function(){'use strict';var t=document.getElementById('funcs'),dir={};\n"
-"t.tHead.addEventListener('click',function(e){var th=e.target.closest('th');if(!th)return;\n"
-" var c=th.cellIndex,num=th.getAttribute('data-num')!==null,b=t.tBodies[0];\n"
+"function sortBy(c){var th=t.tHead.rows[0].cells[c];if(!th)return;\n"
+" var num=th.getAttribute('data-num')!==null,b=t.tBodies[0];\n"
 " var rows=Array.prototype.slice.call(b.rows),d=dir[c]=-(dir[c]||(num?1:-1));\n"
 " rows.sort(function(x,y){var p=x.cells[c].getAttribute('data-v')||x.cells[c].textContent,"
 "q=y.cells[c].getAttribute('data-v')||y.cells[c].textContent;\n"
 "  if(num){p=+p;q=+q;}return p<q?-d:p>q?d:0;});\n"
-" rows.forEach(function(r){b.appendChild(r);});});\n"
+" rows.forEach(function(r){b.appendChild(r);});}\n"
+"t.tHead.addEventListener('click',function(e){var th=e.target.closest('th');"
+"if(th)sortBy(th.cellIndex);});\n"
 "t.tBodies[0].addEventListener('click',function(e){var td=e.target.closest('td');\n"
 " if(!td||td.cellIndex!==0||!window.ksFlame)return;\n"
 " var n=td.textContent.replace(/[.*+?^${}()|[\\]\\\\]/g,'\\\\$&');window.ksFlame.search('^'+n+'$');\n"
 " document.getElementById('ksflame').scrollIntoView();});\n"
+"var m=/[#&]sort=(\\d+)/.exec(location.hash);if(m)sortBy(+m[1]);\n"
 "})();\n";
 
 static int write_table(struct flame *fl)

@@ -52,18 +52,28 @@ void ks_stackset__set_meta(struct ks_stackset *s, const char *title, uint64_t hz
 	}
 }
 
+/* Word-at-a-time hash of a name: the reader hashes ~7M names per 100 MB. */
 static uint32_t fhash(const char *name, size_t len, uint8_t kind, const char *module)
 {
-	uint32_t h = 2166136261u ^ kind;
-	size_t i;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ (len * 0xff51afd7ed558ccdULL) ^ kind ^
+		     (uintptr_t)module;
+	uint64_t w;
 
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)name[i];
-		h *= 16777619u;
+	while (len >= 8) {
+		memcpy(&w, name, 8);
+		h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+		h ^= h >> 29;
+		name += 8;
+		len -= 8;
 	}
-	h ^= (uint32_t)((uintptr_t)module >> 4);
-	h *= 16777619u;
-	return h;
+	if (len) {
+		w = 0;
+		memcpy(&w, name, len);
+		h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+		h ^= h >> 29;
+	}
+	h *= 0xff51afd7ed558ccdULL;
+	return (uint32_t)(h >> 32);
 }
 
 static int ftab_grow(struct ks_stackset *s)
@@ -76,7 +86,7 @@ static int ftab_grow(struct ks_stackset *s)
 	for (i = 0; i < s->nfuncs; i++) {
 		const struct ks_sfunc *f = &s->funcs[i];
 
-		for (j = fhash(f->name, strlen(f->name), f->kind, f->module) & (cap - 1); tab[j];
+		for (j = f->hash & (cap - 1); tab[j];
 		     j = (j + 1) & (cap - 1))
 			;
 		tab[j] = i + 1;
@@ -100,8 +110,8 @@ static long func_id(struct ks_stackset *s, const char *name, size_t len, uint8_t
 		return -ENOMEM;
 	for (i = h & (s->ftab_cap - 1); s->ftab[i]; i = (i + 1) & (s->ftab_cap - 1)) {
 		f = &s->funcs[s->ftab[i] - 1];
-		if (f->kind == kind && f->module == module && !strncmp(f->name, name, len) &&
-		    !f->name[len])
+		if (f->hash == h && f->len == len && f->kind == kind && f->module == module &&
+		    !memcmp(f->name, name, len))
 			return s->ftab[i] - 1;
 	}
 	if (s->nfuncs == s->funcs_cap) {
@@ -128,6 +138,8 @@ static long func_id(struct ks_stackset *s, const char *name, size_t len, uint8_t
 		return -ENOMEM;
 	f->module = module;
 	f->kind = kind;
+	f->hash = h;
+	f->len = len;
 	s->ftab[i] = ++s->nfuncs;
 	s->sorted = false;
 	return s->nfuncs - 1;
@@ -451,6 +463,8 @@ static int cmp_stack(const void *a, const void *b, void *arg)
 	const uint32_t *ix = c->s->ids + x->off, *iy = c->s->ids + y->off;
 	uint32_t i, n = x->depth < y->depth ? x->depth : y->depth;
 
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
 	for (i = 0; i < n; i++)
 		if (ix[i] != iy[i])
 			return c->rank[ix[i]] < c->rank[iy[i]] ? -1 : 1;
@@ -463,6 +477,7 @@ int ks_stackset__sort(struct ks_stackset *s)
 {
 	uint32_t *order, *rank;
 	struct sort_ctx c;
+	uint32_t bits;
 	size_t i;
 
 	if (s->sorted)
@@ -480,6 +495,17 @@ int ks_stackset__sort(struct ks_stackset *s)
 	for (i = 0; i < s->nfuncs; i++) {
 		rank[order[i]] = i;
 		s->funcs[order[i]].rank = i;
+	}
+	/* the first frames' ranks packed in one word settle most comparisons */
+	for (bits = 1; bits < 32 && (1ULL << bits) <= s->nfuncs + 1; bits++)
+		;
+	for (i = 0; i < s->nstacks; i++) {
+		struct ks_sstack *k = &s->stacks[i];
+		uint32_t lv;
+
+		k->key = 0;
+		for (lv = 0; lv < 64 / bits && lv < k->depth; lv++)
+			k->key |= (uint64_t)(rank[s->ids[k->off + lv]] + 1) << (64 - bits * (lv + 1));
 	}
 	c.s = s;
 	c.rank = rank;

@@ -10,6 +10,7 @@ struct ks_sfunc {
 	const char *module;	/* interned or NULL */
 	uint8_t kind;		/* enum ks_frame_kind */
 	uint32_t rank;		/* position in (name, kind, module) order */
+	uint32_t hash, len;	/* lookup key */
 };
 
 struct ks_sstack {
@@ -17,6 +18,7 @@ struct ks_sstack {
 	uint32_t depth;
 	uint32_t pid;
 	uint64_t value, base;
+	uint64_t key;		/* sort key: ranks of the first frames */
 };
 
 struct ks_stackset {
