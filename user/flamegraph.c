@@ -29,11 +29,44 @@
 #define BOTTOM_PAD	(FONT_SIZE * 3)
 #define TABLE_MAX	5000
 
+/* Length of the valid UTF-8 sequence at @s, 0 if invalid (XML must be valid). */
+static int utf8_len(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	int n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
 static void xml_esc(FILE *f, const char *s, size_t max)
 {
 	size_t i;
+	int n;
 
-	for (i = 0; *s && i < max; s++, i++) {
+	for (i = 0; *s && i < max; s += n, i++) {
+		n = utf8_len(s);
+		if (!n) {
+			fputc('?', f);
+			n = 1;
+			continue;
+		}
+		if (n > 1) {
+			fwrite(s, 1, n, f);
+			continue;
+		}
 		switch (*s) {
 		case '&': fputs("&amp;", f); break;
 		case '<': fputs("&lt;", f); break;
@@ -162,32 +195,10 @@ static const char *kind_label(uint8_t kind)
 	return kind < ARRAY_SIZE(names) ? names[kind] : "?";
 }
 
-/* The tooltip's second line: value, share, kind; for diffs both shares. */
-static void box_stats(FILE *f, const struct flame *fl, const struct ks_box *b)
-{
-	char n[40];
-
-	fmt_count(n, sizeof(n), b->value);
-	fprintf(f, "%s %s (%.2f%%)", n, fl->s->pool->unit,
-		fl->tv ? 100.0 * b->value / fl->tv : 0.0);
-	if (fl->diff) {
-		fmt_count(n, sizeof(n), b->base);
-		fprintf(f, ", base %s (%.2f%%), %+.2f pts", n, fl->tb ? 100.0 * b->base / fl->tb : 0.0,
-			100.0 * delta_of(fl, b));
-	}
-	if (b->depth && b->func != KS_BOX_REST)
-		fprintf(f, ", %s", kind_label(fl->s->funcs[b->func].kind));
-	else if (b->depth)
-		fprintf(f, ", each narrower than %g%%: re-render with a smaller --minwidth",
-			fl->o->minwidth_pct);
-}
-
 static void text_fit(FILE *f, const char *name, double w)
 {
 	size_t fit = w > 6 ? (size_t)((w - 6) / CHAR_W) : 0, len = strlen(name);
 
-	if (fit < 3)
-		return;
 	if (len <= fit) {
 		xml_esc(f, name, len);
 		return;
@@ -197,41 +208,81 @@ static void text_fit(FILE *f, const char *name, double w)
 	fputs("..", f);
 }
 
+/* A JavaScript string literal, safe inside CDATA and inside HTML. */
+static void js_str(FILE *f, const char *s)
+{
+	int n;
+
+	fputc('"', f);
+	for (; *s; s += n) {
+		n = utf8_len(s);
+		if (!n) {
+			fputc('?', f);
+			n = 1;
+		} else if (n > 1) {
+			fwrite(s, 1, n, f);
+		} else if (*s == '"' || *s == '\\') {
+			fprintf(f, "\\%c", *s);
+		} else if ((unsigned char)*s < 0x20 || *s == '<' || *s == '>' || *s == '&') {
+			fprintf(f, "\\u%04x", (unsigned char)*s);
+		} else {
+			fputc(*s, f);
+		}
+	}
+	fputc('"', f);
+}
+
 static const char flame_css[] =
 "#ksflame text{font-family:Verdana,sans-serif;font-size:12px;fill:#000}\n"
+"#ksflame #frames text{pointer-events:none}\n"
 "#ksflame #frames g:hover rect{stroke:#000;stroke-width:0.5}\n"
 "#ksflame #frames g{cursor:pointer}\n"
-"#ksflame .rest rect{stroke:#999;stroke-dasharray:2,1}\n"
+"#ksflame .rest rect{stroke:#888;stroke-dasharray:2,1}\n"
 "#ksflame .hide{display:none}\n"
 "#ksflame .anc rect{opacity:0.55}\n"
 "#ksflame .btn{cursor:pointer;fill:#0645ad}\n"
 "#ksflame .btn.off{display:none}\n"
 "#ksflame .title{font-size:17px}\n"
-"#ksflame .sub{fill:#555}\n";
+"#ksflame .sub{fill:#555}\n"
+"#ksflame #tip{pointer-events:none}\n"
+"#ksflame #tip rect{fill:#ffffe8;stroke:#888}\n";
 
 /*
- * The viewer. Frames are <g data-d=DEPTH><title>NAME\nSTATS</title><rect/>
- * <text/></g> in #frames. URL hash "#s=REGEX&z=NAME&t=1" runs a search
- * and a zoom on load and, with t, writes what happened (or the first
- * JavaScript error) into #kstest: the end-to-end tests read it back.
+ * The viewer. Frames are <g><rect/><text/></g> in #frames (the text only
+ * where a label fits); names and values are in the KS data object, in the
+ * same order, so that big graphs stay light to parse (a <title> per frame
+ * costs browsers more than the frame itself). URL hash
+ * "#s=REGEX&z=NAME&u=1&t=1" runs a search, a zoom, an unzoom on load and,
+ * with t, writes what happened (or the JavaScript errors) into #kstest:
+ * the end-to-end tests read it back with chromium --dump-dom.
  */
 static const char flame_js[] =
 "(function(){'use strict';\n"
 "var NS='http://www.w3.org/2000/svg',svg=document.getElementById('ksflame');\n"
-"var W=+svg.getAttribute('data-w'),XP=10,CW=12*0.59,FR=[],zoomed=null,cur=null;\n"
+"var W=+svg.getAttribute('width'),XP=10,FH=16,CW=12*0.59,FR=[],zoomed=null,cur=null;\n"
 "var test=document.getElementById('kstest'),errs=[];\n"
 "window.addEventListener('error',function(e){errs.push(String(e.message));"
 "if(test)test.textContent='error: '+errs.join('; ');});\n"
 "function el(id){return document.getElementById(id);}\n"
-"var gs=el('frames').children;\n"
-"for(var i=0;i<gs.length;i++){var g=gs[i],t=g.firstElementChild.textContent,k=t.lastIndexOf('\\n');\n"
-" var r=g.children[1];FR.push({g:g,r:r,t:g.children[2],x:+r.getAttribute('x'),"
-"w:+r.getAttribute('width'),d:+g.getAttribute('data-d'),name:t.slice(0,k),info:t.slice(k+1),"
-"rest:g.getAttribute('class')==='rest',fill:r.getAttribute('fill')});}\n"
+"var frames=el('frames'),gs=frames.children,F=KS.f;\n"
+"function nm(ni){return ni<0?'['+(-ni)+' narrower frames merged]':KS.n[ni];}\n"
+"for(var i=0;i<gs.length;i++){var g=gs[i],r=g.firstElementChild,y=+r.getAttribute('y');\n"
+" g.ksi=i;FR.push({g:g,r:r,t:r.nextElementSibling,x:+r.getAttribute('x'),"
+"w:+r.getAttribute('width'),y:y,d:Math.round(KS.inv?(y-KS.y0)/FH:(KS.y0-y)/FH),"
+"ni:F[3*i],name:nm(F[3*i]),rest:F[3*i]<0,fill:r.getAttribute('fill')});}\n"
+"function num(v){return String(v).replace(/\\B(?=(\\d{3})+(?!\\d))/g,',');}\n"
+"function pc(v,t){return (t?100*v/t:0).toFixed(2)+'%';}\n"
+"function info(i){var ni=F[3*i],v=F[3*i+1],b=F[3*i+2],s=num(v)+' '+KS.unit+' ('+pc(v,KS.tv)+')';\n"
+" if(KS.diff){var d=(KS.tv?100*v/KS.tv:0)-(KS.tb?100*b/KS.tb:0);"
+"s+=', base '+num(b)+' ('+pc(b,KS.tb)+'), '+(d>=0?'+':'')+d.toFixed(2)+' pts';}\n"
+" if(ni<0)s+=', each narrower than '+KS.minw+'%: re-render with a smaller --minwidth';\n"
+" else if(i>0)s+=', '+KS.kinds[+KS.k[ni]];return s;}\n"
 "function fit(f,w){var n=Math.floor((w-6)/CW),s=f.name;if(n<3)return '';"
 "return s.length<=n?s:s.slice(0,n-2)+'..';}\n"
-"function place(f,x,w){f.r.setAttribute('x',x.toFixed(2));f.r.setAttribute('width',w.toFixed(2));"
-"f.t.setAttribute('x',(x+3).toFixed(2));f.t.textContent=fit(f,w);}\n"
+"function place(f,x,w){f.r.setAttribute('x',x.toFixed(2));f.r.setAttribute('width',w.toFixed(2));\n"
+" var s=fit(f,w);if(!f.t){if(!s)return;f.t=document.createElementNS(NS,'text');"
+"f.t.setAttribute('y',f.y+FH-4.5);f.g.appendChild(f.t);}\n"
+" f.t.setAttribute('x',(x+3).toFixed(2));f.t.textContent=s;}\n"
 "function details(s){el('details').textContent=s;}\n"
 "function zoom(f){var s=(W-2*XP)/f.w,x0=f.x,e=1e-6*W;zoomed=f;\n"
 " for(var i=0;i<FR.length;i++){var c=FR[i],cl=c.rest?'rest':'';\n"
@@ -254,35 +305,95 @@ static const char flame_js[] =
 " el('matched').textContent='Matched: '+pct.toFixed(2)+'% ('+m.length+' frames)';\n"
 " el('clear').setAttribute('class','btn');return pct;}\n"
 "function clear(){cur=null;for(var i=0;i<FR.length;i++)FR[i].r.setAttribute('fill',FR[i].fill);\n"
-" el('matched').textContent='';el('clear').setAttribute('class','btn off');}\n"
+" el('matched').textContent=' ';el('clear').setAttribute('class','btn off');}\n"
 "function find(n){for(var i=0;i<FR.length;i++)if(FR[i].name===n)return FR[i];return null;}\n"
-"function of(e){var g=e.target;while(g&&g.parentNode!==el('frames'))g=g.parentNode;"
-"if(!g)return null;for(var i=0;i<FR.length;i++)if(FR[i].g===g)return FR[i];return null;}\n"
-"el('frames').addEventListener('click',function(e){var f=of(e);if(f&&!f.rest)zoom(f);});\n"
-"el('frames').addEventListener('mouseover',function(e){var f=of(e);"
-"if(f)details(f.name+' \\u2014 '+f.info);});\n"
-"el('frames').addEventListener('mouseout',function(){details(' ');});\n"
+"function of(e){var g=e.target;while(g&&g.parentNode!==frames)g=g.parentNode;"
+"return g&&g.ksi!==undefined?FR[g.ksi]:null;}\n"
+"var tip=el('tip'),tr=tip.firstElementChild,t1=tr.nextElementSibling,t2=t1.nextElementSibling;\n"
+"function showtip(f,e){var p=svg.createSVGPoint(),m=svg.getScreenCTM();\n"
+" t1.textContent=f.name;t2.textContent=info(f.g.ksi);tip.setAttribute('class','');\n"
+" var w=Math.max(t1.getComputedTextLength(),t2.getComputedTextLength())+12;\n"
+" if(m){p.x=e.clientX;p.y=e.clientY;p=p.matrixTransform(m.inverse());}\n"
+" var x=Math.min(p.x+12,W-w-2),y=p.y+20>KS.h-44?p.y-50:p.y+20;x=Math.max(x,2);\n"
+" tr.setAttribute('width',w);tip.setAttribute('transform','translate('+x+','+y+')');}\n"
+"frames.addEventListener('click',function(e){var f=of(e);if(f&&!f.rest)zoom(f);});\n"
+"frames.addEventListener('mousemove',function(e){var f=of(e);"
+"if(f){details(f.name+' \\u2014 '+info(f.g.ksi));showtip(f,e);}});\n"
+"frames.addEventListener('mouseleave',function(){details(' ');tip.setAttribute('class','hide');});\n"
 "el('unzoom').addEventListener('click',unzoom);\n"
 "el('clear').addEventListener('click',clear);\n"
-"el('search').addEventListener('click',function(){var r=prompt('Search (regular expression)',cur||'');"
-"if(r)search(r);});\n"
+"function ask(){var r=prompt('Search (regular expression)',cur||'');if(r)search(r);}\n"
+"el('search').addEventListener('click',ask);\n"
 "document.addEventListener('keydown',function(e){if(e.key==='Escape'){unzoom();clear();}"
-"if((e.ctrlKey||e.metaKey)&&e.key==='f'){e.preventDefault();var r=prompt('Search (regular expression)',cur||'');if(r)search(r);}});\n"
+"if((e.ctrlKey||e.metaKey)&&e.key==='f'){e.preventDefault();ask();}});\n"
 "window.ksFlame={zoom:function(n){var f=find(n);if(f)zoom(f);return !!f;},unzoom:unzoom,"
-"search:search,clear:clear};\n"
+"search:search,clear:clear,info:function(n){var f=find(n);return f?info(f.g.ksi):null;}};\n"
 "function hashrun(){var h=location.hash.slice(1),p={},out=[];if(!h)return;\n"
 " h.split('&').forEach(function(kv){var i=kv.indexOf('=');"
 "if(i>0)p[kv.slice(0,i)]=decodeURIComponent(kv.slice(i+1));});\n"
 " if(p.s!==undefined){var m=search(p.s);out.push('matched='+(m<0?'bad':m.toFixed(2)));}\n"
 " if(p.z!==undefined){var f=find(p.z);if(f){zoom(f);"
 "var v=0;for(var i=0;i<FR.length;i++)if(!/hide/.test(FR[i].g.getAttribute('class')||''))v++;"
-"out.push('zoomed='+f.name+' visible='+v+' width='+(+f.r.getAttribute('width')).toFixed(1));}"
+"out.push('zoomed='+f.name+' visible='+v+' width='+(+f.r.getAttribute('width')).toFixed(1)+"
+"' info='+info(f.g.ksi).replace(/ /g,'_'));}"
 "else out.push('zoomed=none');}\n"
 " if(p.u!==undefined){unzoom();out.push('unzoomed');}\n"
+" if(p.h!==undefined){var f=find(p.h);if(f){showtip(f,{clientX:50,clientY:50});"
+"out.push('tip='+t2.textContent.replace(/ /g,'_'));}else out.push('tip=none');}\n"
 " if(p.t&&test)test.textContent=(errs.length?'error: '+errs.join('; '):'ok')+' frames='+FR.length+' '+out.join(' ')+"
 "' load_ms='+Math.round(performance.now());}\n"
 "if(document.readyState==='complete')hashrun();else window.addEventListener('load',hashrun);\n"
 "})();\n";
+
+/* The data the viewer needs: names (once each), kinds, per frame name/value/base. */
+static void write_data(struct flame *fl, double root_y)
+{
+	FILE *f = fl->f;
+	uint32_t *idx = calloc(fl->s->nfuncs + 1, sizeof(*idx)), nn = 1;
+	char *kinds = malloc(fl->s->nfuncs + 2);
+	long i;
+	size_t k;
+
+	if (!idx || !kinds) {
+		free(idx);
+		free(kinds);
+		fputs("var KS=null;\n", f);	/* the viewer fails visibly */
+		return;
+	}
+	fprintf(f, "var KS={unit:");
+	js_str(f, fl->s->pool->unit);
+	fprintf(f, ",tv:%llu,tb:%llu,diff:%d,minw:%g,inv:%d,y0:%.0f,h:%u,\nkinds:[",
+		(unsigned long long)fl->tv, (unsigned long long)fl->tb, fl->diff,
+		fl->o->minwidth_pct, fl->o->inverted, root_y, fl->height);
+	for (k = 0; k <= KS_FRAME_UNKNOWN; k++)
+		fprintf(f, "%s\"%s\"", k ? "," : "", kind_label(k));
+	fputs("],\nn:[\"all\"", f);
+	kinds[0] = '0' + KS_FRAME_PROCESS;
+	for (i = 0; i < fl->nboxes; i++) {
+		const struct ks_box *b = &fl->boxes[i];
+
+		if (b->func == KS_BOX_REST || idx[b->func])
+			continue;
+		idx[b->func] = nn;
+		kinds[nn++] = '0' + fl->s->funcs[b->func].kind;
+		fputc(',', f);
+		if (nn % 8 == 0)
+			fputc('\n', f);
+		js_str(f, fl->s->funcs[b->func].name);
+	}
+	kinds[nn] = '\0';
+	fprintf(f, "],\nk:\"%s\",\nf:[", kinds);
+	for (i = 0; i < fl->nboxes; i++) {
+		const struct ks_box *b = &fl->boxes[i];
+		long ni = !b->depth ? 0 : b->func == KS_BOX_REST ? -(long)b->nmerged : idx[b->func];
+
+		fprintf(f, "%s%ld,%llu,%llu", i ? (i % 8 ? "," : ",\n") : "", ni,
+			(unsigned long long)b->value, (unsigned long long)b->base);
+	}
+	fputs("]};\n", f);
+	free(idx);
+	free(kinds);
+}
 
 static void write_svg(struct flame *fl, bool html)
 {
@@ -292,14 +403,14 @@ static void write_svg(struct flame *fl, bool html)
 			    : fl->diff ? "Differential Flame Graph" : o->inverted ? "Icicle Graph"
 			    : "Flame Graph";
 	char nbuf[64], tbuf[64];
-	double y, x, w;
+	double y, x, w, root_y = 0;
 	long i;
 
 	if (!html)
 		fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n");
 	fprintf(f, "<svg id=\"ksflame\" version=\"1.1\" width=\"%u\" height=\"%u\" "
-		"viewBox=\"0 0 %u %u\" data-w=\"%u\" xmlns=\"http://www.w3.org/2000/svg\">\n",
-		fl->width, fl->height, fl->width, fl->height, fl->width);
+		"viewBox=\"0 0 %u %u\" xmlns=\"http://www.w3.org/2000/svg\">\n",
+		fl->width, fl->height, fl->width, fl->height);
 	fprintf(f, "<style type=\"text/css\">\n%s</style>\n", flame_css);
 	fprintf(f, "<rect x=\"0\" y=\"0\" width=\"100%%\" height=\"100%%\" fill=\"#f8f8f4\"/>\n");
 	fprintf(f, "<text class=\"title\" x=\"%u\" y=\"20\" text-anchor=\"middle\">", fl->width / 2);
@@ -334,8 +445,11 @@ static void write_svg(struct flame *fl, bool html)
 			fprintf(f, "<rect x=\"%.0f\" y=\"46\" width=\"10\" height=\"10\" "
 				"fill=\"rgb(%d,%d,%d)\"/><text x=\"%.0f\" y=\"55\">%s</text>\n",
 				x, c.r, c.g, c.b, x + 13, kind_label(kinds[k]));
-			x += 13 + strlen(kind_label(kinds[k])) * CHAR_W + 12;
+			x += 13 + strlen(kind_label(kinds[k])) * 6.5 + 14;
 		}
+		fprintf(f, "<rect x=\"%.0f\" y=\"46\" width=\"10\" height=\"10\" fill=\"#e0e0e0\" "
+			"stroke=\"#888\" stroke-dasharray=\"2,1\"/><text x=\"%.0f\" y=\"55\">"
+			"narrower than %g%%, merged</text>\n", x, x + 13, o->minwidth_pct);
 	}
 	fprintf(f, "<text id=\"unzoom\" class=\"btn off\" x=\"%u\" y=\"20\">Reset Zoom</text>\n",
 		XPAD);
@@ -364,20 +478,27 @@ static void write_svg(struct flame *fl, bool html)
 		}
 		y = o->inverted ? TOP_PAD + b->depth * FRAME_H
 				: fl->height - BOTTOM_PAD - (b->depth + 1) * FRAME_H;
-		fprintf(f, "<g data-d=\"%u\"%s><title>", b->depth,
-			b->func == KS_BOX_REST && b->depth ? " class=\"rest\"" : "");
-		xml_esc(f, name, 4096);
-		fputc('\n', f);
-		box_stats(f, fl, b);
-		fprintf(f, "</title><rect x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" height=\"%d\" "
-			"fill=\"rgb(%d,%d,%d)\"/><text x=\"%.2f\" y=\"%.0f\">",
-			x, y, w, FRAME_H - 1, c.r, c.g, c.b, x + 3, y + FRAME_H - 4.5);
-		text_fit(f, name, w);
-		fputs("</text></g>\n", f);
+		if (!b->depth)
+			root_y = y;
+		fprintf(f, "<g%s><rect x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" height=\"%d\" "
+			"fill=\"rgb(%d,%d,%d)\"/>",
+			b->func == KS_BOX_REST && b->depth ? " class=\"rest\"" : "",
+			x, y, w, FRAME_H - 1, c.r, c.g, c.b);
+		/* a label only where one fits: most frames of a big graph have none */
+		if (w > 6 + 3 * CHAR_W) {
+			fprintf(f, "<text x=\"%.2f\" y=\"%.1f\">", x + 3, y + FRAME_H - 4.5);
+			text_fit(f, name, w);
+			fputs("</text>", f);
+		}
+		fputs("</g>\n", f);
 	}
 	fputs("</g>\n", f);
+	fputs("<g id=\"tip\" class=\"hide\"><rect x=\"0\" y=\"0\" width=\"10\" height=\"36\" "
+	      "rx=\"3\"/><text x=\"6\" y=\"14\"></text><text x=\"6\" y=\"30\"></text></g>\n", f);
 	/* CDATA in HTML too: inside <svg> the HTML parser reads script text as markup */
-	fprintf(f, "<script type=\"text/ecmascript\"><![CDATA[\n%s]]></script>\n", flame_js);
+	fputs("<script type=\"text/ecmascript\"><![CDATA[\n", f);
+	write_data(fl, root_y);
+	fprintf(f, "%s]]></script>\n", flame_js);
 	fputs("</svg>\n", f);
 }
 

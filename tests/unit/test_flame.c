@@ -208,23 +208,26 @@ static void svg__long_name__cut_visibly_full_in_title(void **state)
 
 	assert_int_equal(err, 0);
 	svg = export_str(s, KS_EXPORT_SVG, &o, NULL);
-	assert_non_null(strstr(svg, "<title>std::vector&lt;int&gt;::a_function_name_far_too_long"));
+	/* the full name, escaped for a script, is in the viewer's data */
+	assert_non_null(strstr(svg, "\"std::vector\\u003cint\\u003e::a_function_name_far_too_long"));
 	assert_non_null(strstr(svg, "..</text>"));
 	assert_non_null(strstr(svg, "<![CDATA["));
 	free(svg);
 	ks_stackset__free(s);
 }
 
+/* The fill of the frame labelled @name (short names: labels are whole). */
 static const char *fill_of(const char *svg, const char *name, char *out, size_t len)
 {
 	char key[128];
 	const char *p, *q;
 
-	snprintf(key, sizeof(key), "<title>%s\n", name);
+	snprintf(key, sizeof(key), "\">%s</text>", name);
 	p = strstr(svg, key);
 	assert_non_null(p);
-	p = strstr(p, "fill=\"");
-	assert_non_null(p);
+	while (p > svg && strncmp(p, "fill=\"", 6))
+		p--;
+	assert_true(p > svg);
 	p += 6;
 	q = strchr(p, '"');
 	snprintf(out, len, "%.*s", (int)(q - p), p);
@@ -285,7 +288,7 @@ static void svg__diff__red_grew_blue_shrank(void **state)
 	assert_true(r == 255 && b < 255);
 	assert_int_equal(sscanf(cs, "rgb(%d,%d,%d)", &r, &g, &b), 3);
 	assert_true(b == 255 && r < 255);
-	assert_non_null(strstr(svg, "+50.00 pts"));
+	assert_non_null(strstr(svg, "diff:1"));
 	free(svg);
 	ks_stackset__free(s);
 }
