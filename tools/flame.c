@@ -169,7 +169,8 @@ static int cmd_flame(int argc, char **argv)
 	if (base && read_input(s, base, true))
 		goto cleanup;
 	if (!ks_stackset__total(s, false) && !ks_stackset__total(s, true))
-		ks_warn("%s: no stacks with a count", input ? input : "<stdin>");
+		ks_warn("%s: no stacks with a count",
+			input && strcmp(input, "-") ? input : "<stdin>");
 	if (output && ks_output_open(&out, output))
 		goto cleanup;
 	err = ks_stackset__export(out.f ? out.f : stdout, s, fmt, &eo);

@@ -652,6 +652,9 @@ int ks_export_flame(FILE *f, struct ks_stackset *s, const struct ks_export_opts 
 		if (fl.diff && fabs(delta_of(&fl, &fl.boxes[i])) > fl.max_delta)
 			fl.max_delta = fabs(delta_of(&fl, &fl.boxes[i]));
 	}
+	if (fl.nboxes > 100000)
+		ks_warn("%ld frames drawn: browsers slow down past ~100k, a larger --minwidth "
+			"merges more", fl.nboxes);
 	if (html)
 		write_html(&fl);
 	else

@@ -13,6 +13,9 @@
 #include "stackset.h"
 #include "ks_util.h"
 
+/* The layout recurses once per level: bound it well inside an 8 MB stack. */
+#define KS_STACKSET_MAX_DEPTH	16384
+
 struct ks_stackset *ks_stackset__new(const char *unit)
 {
 	struct ks_stackset *s = calloc(1, sizeof(*s));
@@ -336,6 +339,10 @@ static int folded_line(struct ks_stackset *s, const char *p, const char *end, bo
 		}
 		if (kind == KS_FRAME_USER && len == 9 && !memcmp(tok, "[unknown]", 9))
 			kind = KS_FRAME_UNKNOWN;
+		if (depth == KS_STACKSET_MAX_DEPTH) {
+			*why = "stack deeper than 16384 frames";
+			return -EINVAL;
+		}
 		if (push_ids(s, 1))
 			return -ENOMEM;
 		id = func_id(s, tok, len, kind, NULL);
