@@ -60,6 +60,29 @@ int ks_export_fmt_parse(const char *s)
 	return -EINVAL;
 }
 
+void ks_json_str_utf8(FILE *f, const char *s)
+{
+	int n;
+
+	fputc('"', f);
+	for (; *s; s += n) {
+		n = ks_utf8_len(s);
+		if (!n) {
+			fputs("\\ufffd", f);
+			n = 1;
+		} else if (n > 1) {
+			fwrite(s, 1, n, f);
+		} else if (*s == '"' || *s == '\\') {
+			fprintf(f, "\\%c", *s);
+		} else if ((unsigned char)*s < 0x20) {
+			fprintf(f, "\\u%04x", (unsigned char)*s);
+		} else {
+			fputc(*s, f);
+		}
+	}
+	fputc('"', f);
+}
+
 static const char *const kind_names[] = {
 	"user", "kernel", "jit", "inline", "process", "offcpu", "unknown",
 };
@@ -382,7 +405,7 @@ static void json_name(FILE *f, const struct ks_sfunc *fn)
 
 	/* same kind suffixes as folded text: speedscope has no frame kinds */
 	snprintf(buf, sizeof(buf), "%s%s", fn->name, ks_frame_suffix(fn->kind));
-	ks_json_str(f, buf);
+	ks_json_str_utf8(f, buf);
 }
 
 int ks_export_speedscope(FILE *f, struct ks_stackset *s)
@@ -394,19 +417,19 @@ int ks_export_speedscope(FILE *f, struct ks_stackset *s)
 
 	fprintf(f, "{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\",\n"
 		"\"exporter\":\"kscope %s\",\"name\":", KSCOPE_VERSION);
-	ks_json_str(f, title);
+	ks_json_str_utf8(f, title);
 	fprintf(f, ",\"activeProfileIndex\":0,\n\"shared\":{\"frames\":[");
 	for (i = 0; i < s->nfuncs; i++) {
 		fprintf(f, "%s\n{\"name\":", i ? "," : "");
 		json_name(f, &s->funcs[i]);
 		if (s->funcs[i].module) {
 			fprintf(f, ",\"file\":");
-			ks_json_str(f, s->funcs[i].module);
+			ks_json_str_utf8(f, s->funcs[i].module);
 		}
 		fputc('}', f);
 	}
 	fprintf(f, "]},\n\"profiles\":[{\"type\":\"sampled\",\"name\":");
-	ks_json_str(f, title);
+	ks_json_str_utf8(f, title);
 	fprintf(f, ",\"unit\":\"%s\",\"startValue\":0,\"endValue\":%llu,\n\"samples\":[",
 		speedscope_unit(s->pool->unit),
 		(unsigned long long)ks_stackset__total(s, false));
@@ -445,11 +468,11 @@ int ks_export_json(FILE *f, struct ks_stackset *s)
 	fprintf(f, "{\"format\":\"kscope-profile\",\"version\":1,\"generator\":\"kscope %s\",\n"
 		"\"title\":", KSCOPE_VERSION);
 	if (p->title)
-		ks_json_str(f, p->title);
+		ks_json_str_utf8(f, p->title);
 	else
 		fputs("null", f);
 	fprintf(f, ",\"unit\":");
-	ks_json_str(f, p->unit);
+	ks_json_str_utf8(f, p->unit);
 	fprintf(f, ",\"hz\":%llu,\"duration_s\":%.6f,\"total\":%llu",
 		(unsigned long long)p->hz, p->duration_s,
 		(unsigned long long)ks_stackset__total(s, false));
@@ -463,7 +486,7 @@ int ks_export_json(FILE *f, struct ks_stackset *s)
 			(unsigned long long)a->stack_errors, (unsigned long long)a->frames,
 			(unsigned long long)a->frames_unnamed, (unsigned long long)a->user_stacks,
 			(unsigned long long)a->user_complete);
-		ks_json_str(f, a->notes);
+		ks_json_str_utf8(f, a->notes);
 		fputc('}', f);
 	} else {
 		fputs(",\n\"accounting\":null", f);
@@ -471,10 +494,10 @@ int ks_export_json(FILE *f, struct ks_stackset *s)
 	fputs(",\n\"functions\":[", f);
 	for (i = 0; i < s->nfuncs; i++) {
 		fprintf(f, "%s\n{\"name\":", i ? "," : "");
-		ks_json_str(f, s->funcs[i].name);
+		ks_json_str_utf8(f, s->funcs[i].name);
 		fprintf(f, ",\"kind\":\"%s\",\"module\":", kind_name(s->funcs[i].kind));
 		if (s->funcs[i].module)
-			ks_json_str(f, s->funcs[i].module);
+			ks_json_str_utf8(f, s->funcs[i].module);
 		else
 			fputs("null", f);
 		fputc('}', f);

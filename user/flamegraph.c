@@ -29,35 +29,13 @@
 #define BOTTOM_PAD	(FONT_SIZE * 3)
 #define TABLE_MAX	5000
 
-/* Length of the valid UTF-8 sequence at @s, 0 if invalid (XML must be valid). */
-static int utf8_len(const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	int n, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	for (i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
 static void xml_esc(FILE *f, const char *s, size_t max)
 {
 	size_t i;
 	int n;
 
 	for (i = 0; *s && i < max; s += n, i++) {
-		n = utf8_len(s);
+		n = ks_utf8_len(s);
 		if (!n) {
 			fputc('?', f);
 			n = 1;
@@ -215,7 +193,7 @@ static void js_str(FILE *f, const char *s)
 
 	fputc('"', f);
 	for (; *s; s += n) {
-		n = utf8_len(s);
+		n = ks_utf8_len(s);
 		if (!n) {
 			fputc('?', f);
 			n = 1;

@@ -686,3 +686,25 @@ long ks_stackset__functions(const struct ks_stackset *s, struct ks_fstat **out)
 	*out = st;
 	return n;
 }
+
+/* Length of the valid UTF-8 sequence at @s, 0 if invalid (XML must be valid). */
+int ks_utf8_len(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	int n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}

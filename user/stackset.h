@@ -64,6 +64,11 @@ struct ks_fstat {
 };
 long ks_stackset__functions(const struct ks_stackset *s, struct ks_fstat **out);
 
+/* Length of the valid UTF-8 sequence at @s, 0 if invalid. */
+int ks_utf8_len(const char *s);
+/* A JSON string; invalid UTF-8 bytes become U+FFFD. */
+void ks_json_str_utf8(FILE *f, const char *s);
+
 int ks_export_flame(FILE *f, struct ks_stackset *s, const struct ks_export_opts *o, bool html);
 int ks_export_pprof(FILE *f, struct ks_stackset *s);
 int ks_export_speedscope(FILE *f, struct ks_stackset *s);
