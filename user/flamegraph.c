@@ -25,7 +25,7 @@
 #define FONT_SIZE	12
 #define CHAR_W		(FONT_SIZE * 0.59)
 #define XPAD		10
-#define TOP_PAD		(FONT_SIZE * 5)
+#define TOP_PAD		(FONT_SIZE * 6 + 4)
 #define BOTTOM_PAD	(FONT_SIZE * 3)
 #define TABLE_MAX	5000
 
@@ -423,12 +423,31 @@ static void write_svg(struct flame *fl, bool html)
 			fprintf(f, "<rect x=\"%.0f\" y=\"46\" width=\"10\" height=\"10\" "
 				"fill=\"rgb(%d,%d,%d)\"/><text x=\"%.0f\" y=\"55\">%s</text>\n",
 				x, c.r, c.g, c.b, x + 13, kind_label(kinds[k]));
-			x += 13 + strlen(kind_label(kinds[k])) * 6.5 + 14;
+			x += 13 + strlen(kind_label(kinds[k])) * 7 + 16;
 		}
 		fprintf(f, "<rect x=\"%.0f\" y=\"46\" width=\"10\" height=\"10\" fill=\"#e0e0e0\" "
 			"stroke=\"#888\" stroke-dasharray=\"2,1\"/><text x=\"%.0f\" y=\"55\">"
 			"narrower than %g%%, merged</text>\n", x, x + 13, o->minwidth_pct);
 	}
+	/* what the profile could not see, on every graph */
+	fprintf(f, "<text class=\"sub\" x=\"%u\" y=\"72\">", XPAD);
+	if (fl->s->has_acct) {
+		const struct ks_accounting *a = &fl->s->pool->acct;
+
+		fprintf(f, "lost %llu, stack errors %llu, unnamed frames %llu of %llu",
+			(unsigned long long)a->lost, (unsigned long long)a->stack_errors,
+			(unsigned long long)a->frames_unnamed, (unsigned long long)a->frames);
+		if (a->user_stacks)
+			fprintf(f, ", user stacks complete %.1f%%",
+				100.0 * a->user_complete / a->user_stacks);
+		if (a->notes[0]) {
+			fputs("; ", f);
+			xml_esc(f, a->notes, 300);
+		}
+	} else {
+		fputs("read from folded text: losses and stack errors were not recorded", f);
+	}
+	fputs("</text>\n", f);
 	fprintf(f, "<text id=\"unzoom\" class=\"btn off\" x=\"%u\" y=\"20\">Reset Zoom</text>\n",
 		XPAD);
 	fprintf(f, "<text id=\"search\" class=\"btn\" x=\"%u\" y=\"20\" text-anchor=\"end\">"
