@@ -47,6 +47,13 @@ struct ks_export_opts {
  */
 int ks_export_fmt_parse(const char *name_or_path);
 const char *ks_export_fmt_name(enum ks_export_fmt fmt);
+/*
+ * A front end's --format/-o pair: the named format if @name is given,
+ * else the one @path's extension says; -ENOENT when neither tells (the
+ * caller's default applies, e.g. text), -EINVAL for an unknown name.
+ * "kscope profile -o cpu.svg" and "--format html -o report" both work.
+ */
+int ks_export_resolve(const char *name, const char *path);
 
 /* Write @p to @f in @fmt. @opts may be NULL. 0 or -errno. */
 int ks_export(FILE *f, const struct ks_profile *p, enum ks_export_fmt fmt,

@@ -17,8 +17,9 @@ static void usage(FILE *f)
 "Render folded stacks (kscope's, perf script | stackcollapse, bpftrace, any\n"
 "flamegraph.pl or inferno input; '-' or nothing reads stdin) as an interactive\n"
 "flame graph, or convert them to another format.\n\n"
-"  -o, --output FILE    write there (default stdout); the format follows the\n"
-"                       extension: .svg .html .pb.gz .speedscope.json .json .folded\n"
+"  -o, --output FILE    write there (default stdout); without --format the format\n"
+"                       follows the extension: .svg .html .pb.gz .speedscope.json\n"
+"                       .json .folded (anything else: svg)\n"
 "  -f, --format FMT     svg (default), html (flame graph + sortable function\n"
 "                       table), pprof (gzipped profile.proto), speedscope, json\n"
 "                       (docs/formats.md), folded\n"
@@ -84,7 +85,7 @@ static int cmd_flame(int argc, char **argv)
 	};
 	const struct ks_cmd *cmd = ks_cmd_find("flame");
 	struct ks_export_opts eo = { .sz = sizeof(eo) };
-	const char *output = NULL, *input = NULL, *base = NULL;
+	const char *output = NULL, *input = NULL, *base = NULL, *format = NULL;
 	struct ks_output out = {};
 	struct ks_stackset *s = NULL;
 	int fmt = -1, c, err, ret = KS_EXIT_FAIL;
@@ -98,8 +99,8 @@ static int cmd_flame(int argc, char **argv)
 			output = optarg;
 			break;
 		case 'f':
-			fmt = ks_export_fmt_parse(optarg);
-			if (fmt < 0 || strchr(optarg, '.'))
+			format = optarg;
+			if (ks_export_resolve(format, NULL) < 0)
 				return ks_usage_error(cmd, "unknown format '%s'", optarg);
 			break;
 		case 'T':
@@ -148,12 +149,8 @@ static int cmd_flame(int argc, char **argv)
 		return ks_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 	if (eo.negate && !base)
 		return ks_usage_error(cmd, "--negate needs --diff BASE");
-	if (fmt < 0 && output && strcmp(output, "-")) {
-		fmt = ks_export_fmt_parse(output);
-		if (fmt < 0)
-			return ks_usage_error(cmd, "cannot tell the format from '%s': "
-					      "use --format", output);
-	}
+	/* --format, else the output's extension, else SVG */
+	fmt = ks_export_resolve(format, output);
 	if (fmt < 0)
 		fmt = KS_EXPORT_SVG;
 	if (base && input && !strcmp(base, input) && !strcmp(base, "-"))

@@ -83,6 +83,21 @@ void ks_json_str_utf8(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+int ks_export_resolve(const char *name, const char *path)
+{
+	int fmt;
+
+	if (name) {
+		fmt = ks_export_fmt_parse(name);
+		return fmt < 0 || strchr(name, '.') || strchr(name, '/') ? -EINVAL : fmt;
+	}
+	if (path && strcmp(path, "-")) {
+		fmt = ks_export_fmt_parse(path);
+		return fmt < 0 ? -ENOENT : fmt;
+	}
+	return -ENOENT;
+}
+
 static const char *const kind_names[] = {
 	"user", "kernel", "jit", "inline", "process", "offcpu", "unknown",
 };

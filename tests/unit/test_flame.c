@@ -78,6 +78,17 @@ static void fmt_parse__names_and_paths__mapped(void **state)
 	assert_int_equal(ks_export_fmt_parse(NULL), -EINVAL);
 }
 
+static void export_resolve__name_then_extension__chosen(void **state)
+{
+	assert_int_equal(ks_export_resolve("html", "x.svg"), KS_EXPORT_HTML);
+	assert_int_equal(ks_export_resolve(NULL, "x.svg"), KS_EXPORT_SVG);
+	assert_int_equal(ks_export_resolve(NULL, "report"), -ENOENT);
+	assert_int_equal(ks_export_resolve(NULL, "-"), -ENOENT);
+	assert_int_equal(ks_export_resolve(NULL, NULL), -ENOENT);
+	assert_int_equal(ks_export_resolve("x.svg", NULL), -EINVAL);
+	assert_int_equal(ks_export_resolve("png", NULL), -EINVAL);
+}
+
 /* Golden structure: sorted siblings, duplicates merged, x offsets. */
 static void layout__small_input__golden_structure(void **state)
 {
@@ -419,6 +430,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(fmt_parse__names_and_paths__mapped),
+		cmocka_unit_test(export_resolve__name_then_extension__chosen),
 		cmocka_unit_test(layout__small_input__golden_structure),
 		cmocka_unit_test(layout__narrow_siblings__one_remainder_per_parent),
 		cmocka_unit_test(read_folded__two_counts__differential),
