@@ -33,7 +33,8 @@ struct ks_export_opts {
 	unsigned int width;		/* SVG width in px (default 1200) */
 	double minwidth_pct;		/* merge frames narrower than this share
 					 * of the total into one remainder per
-					 * parent (default 0.01, i.e. 0.01%) */
+					 * parent; 0: 0.01%, raised as needed to
+					 * keep the graph under 30000 frames */
 	bool inverted;			/* icicle graph: roots at the top */
 	bool hash;			/* colour by function name: stable across graphs */
 	bool negate;			/* differential: widths from the base */

@@ -560,7 +560,8 @@ int ks_stackset__export(FILE *f, struct ks_stackset *s, enum ks_export_fmt fmt,
 		break;
 	case KS_EXPORT_SVG:
 	case KS_EXPORT_HTML:
-		err = ks_export_flame(f, s, &o, fmt == KS_EXPORT_HTML);
+		err = ks_export_flame(f, s, &o, fmt == KS_EXPORT_HTML,
+				      !opts || opts->minwidth_pct <= 0);
 		break;
 	case KS_EXPORT_PPROF:
 		err = ks_export_pprof(f, s);

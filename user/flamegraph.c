@@ -28,6 +28,11 @@
 #define TOP_PAD		(FONT_SIZE * 6 + 4)
 #define BOTTOM_PAD	(FONT_SIZE * 3)
 #define TABLE_MAX	5000
+/*
+ * Browsers take about a second per 20-30k SVG rectangles to lay out: unless
+ * --minwidth is given, it is raised until the graph fits this budget.
+ */
+#define AUTO_MAX_FRAMES	30000
 
 static void xml_esc(FILE *f, const char *s, size_t max)
 {
@@ -125,6 +130,8 @@ struct flame {
 	double max_delta;
 	size_t nrest;
 	uint64_t nmerged;
+	double minw;			/* effective --minwidth, percent */
+	bool raised;			/* minw raised to fit AUTO_MAX_FRAMES */
 };
 
 static double delta_of(const struct flame *fl, const struct ks_box *b)
@@ -213,11 +220,11 @@ static void js_str(FILE *f, const char *s)
 static const char flame_css[] =
 "#ksflame text{font-family:Verdana,sans-serif;font-size:12px;fill:#000}\n"
 "#ksflame #frames text{pointer-events:none}\n"
-"#ksflame #frames g:hover rect{stroke:#000;stroke-width:0.5}\n"
-"#ksflame #frames g{cursor:pointer}\n"
-"#ksflame .rest rect{stroke:#888;stroke-dasharray:2,1}\n"
+"#ksflame #frames rect{cursor:pointer}\n"
+"#ksflame #frames rect:hover{stroke:#000;stroke-width:0.5}\n"
+"#ksflame rect.rest{stroke:#888;stroke-dasharray:2,1}\n"
 "#ksflame .hide{display:none}\n"
-"#ksflame .anc rect{opacity:0.55}\n"
+"#ksflame .anc{opacity:0.55}\n"
 "#ksflame .btn{cursor:pointer;fill:#0645ad}\n"
 "#ksflame .btn.off{display:none}\n"
 "#ksflame .title{font-size:17px}\n"
@@ -226,13 +233,12 @@ static const char flame_css[] =
 "#ksflame #tip rect{fill:#ffffe8;stroke:#888}\n";
 
 /*
- * The viewer. Frames are <g><rect/><text/></g> in #frames (the text only
- * where a label fits); names and values are in the KS data object, in the
- * same order, so that big graphs stay light to parse (a <title> per frame
- * costs browsers more than the frame itself). URL hash
- * "#s=REGEX&z=NAME&u=1&t=1" runs a search, a zoom, an unzoom on load and,
- * with t, writes what happened (or the JavaScript errors) into #kstest:
- * the end-to-end tests read it back with chromium --dump-dom.
+ * The viewer. A frame is a <rect> in #frames, followed by a <text> where a
+ * label fits; names and values are in the KS data object, in the same
+ * order (a <title> per frame costs browsers more than the frame itself).
+ * URL hash "#s=REGEX&z=NAME&u=1&h=NAME&t=1" runs a search, a zoom, an
+ * unzoom, a tooltip on load and, with t, writes what happened (or the JavaScript
+ * errors) into #kstest: the end-to-end tests read it back.
  */
 static const char flame_js[] =
 "(function(){'use strict';\n"
@@ -242,12 +248,20 @@ static const char flame_js[] =
 "window.addEventListener('error',function(e){errs.push(String(e.message));"
 "if(test)test.textContent='error: '+errs.join('; ');});\n"
 "function el(id){return document.getElementById(id);}\n"
-"var frames=el('frames'),gs=frames.children,F=KS.f;\n"
+"var frames=el('frames'),F=KS.f;\n"
 "function nm(ni){return ni<0?'['+(-ni)+' narrower frames merged]':KS.n[ni];}\n"
-"for(var i=0;i<gs.length;i++){var g=gs[i],r=g.firstElementChild,y=+r.getAttribute('y');\n"
-" g.ksi=i;FR.push({g:g,r:r,t:r.nextElementSibling,x:+r.getAttribute('x'),"
-"w:+r.getAttribute('width'),y:y,d:Math.round(KS.inv?(y-KS.y0)/FH:(KS.y0-y)/FH),"
-"ni:F[3*i],name:nm(F[3*i]),rest:F[3*i]<0,fill:r.getAttribute('fill')});}\n"
+"function fit(f,w){var n=Math.floor((w-6)/CW),s=f.name;if(n<3)return '';"
+"return s.length<=n?s:s.slice(0,n-2)+'..';}\n"
+"function mk(r,x,y,w,fill,i){var f={r:r,t:null,x:x,w:w,y:y,"
+"d:Math.round(KS.inv?(y-KS.y0)/FH:(KS.y0-y)/FH),ni:F[3*i],name:nm(F[3*i]),rest:F[3*i]<0,"
+"fill:fill,i:i};r.ksi=i;FR.push(f);return f;}\n"
+"function label(f,x,w){var s=fit(f,w);if(!s&&!f.t)return;if(!f.t){"
+"f.t=document.createElementNS(NS,'text');f.t.setAttribute('y',f.y+FH-4.5);"
+"f.r.parentNode.insertBefore(f.t,f.r.nextSibling);}\n"
+" f.t.setAttribute('x',(x+3).toFixed(2));f.t.textContent=s;}\n"
+"for(var c=frames.firstElementChild,i=0;c;c=c.nextElementSibling){if(c.tagName!=='rect')continue;\n"
+" var f=mk(c,+c.getAttribute('x'),+c.getAttribute('y'),+c.getAttribute('width'),"
+"c.getAttribute('fill'),i++);var n=c.nextElementSibling;if(n&&n.tagName==='text')f.t=n;}\n"
 "function num(v){return String(v).replace(/\\B(?=(\\d{3})+(?!\\d))/g,',');}\n"
 "function pc(v,t){return (t?100*v/t:0).toFixed(2)+'%';}\n"
 "function info(i){var ni=F[3*i],v=F[3*i+1],b=F[3*i+2],s=num(v)+' '+KS.unit+' ('+pc(v,KS.tv)+')';\n"
@@ -255,22 +269,20 @@ static const char flame_js[] =
 "s+=', base '+num(b)+' ('+pc(b,KS.tb)+'), '+(d>=0?'+':'')+d.toFixed(2)+' pts';}\n"
 " if(ni<0)s+=', each narrower than '+KS.minw+'%: re-render with a smaller --minwidth';\n"
 " else if(i>0)s+=', '+KS.kinds[+KS.k[ni]];return s;}\n"
-"function fit(f,w){var n=Math.floor((w-6)/CW),s=f.name;if(n<3)return '';"
-"return s.length<=n?s:s.slice(0,n-2)+'..';}\n"
-"function place(f,x,w){f.r.setAttribute('x',x.toFixed(2));f.r.setAttribute('width',w.toFixed(2));\n"
-" var s=fit(f,w);if(!f.t){if(!s)return;f.t=document.createElementNS(NS,'text');"
-"f.t.setAttribute('y',f.y+FH-4.5);f.g.appendChild(f.t);}\n"
-" f.t.setAttribute('x',(x+3).toFixed(2));f.t.textContent=s;}\n"
+"function place(f,x,w){f.r.setAttribute('x',x.toFixed(2));f.r.setAttribute('width',w.toFixed(2));"
+"label(f,x,w);}\n"
+"function setcl(f,cl){f.r.setAttribute('class',cl);if(f.t)f.t.setAttribute('class',cl);}\n"
+"function hidden(f){return /hide/.test(f.r.getAttribute('class')||'');}\n"
 "function details(s){el('details').textContent=s;}\n"
 "function zoom(f){var s=(W-2*XP)/f.w,x0=f.x,e=1e-6*W;zoomed=f;\n"
 " for(var i=0;i<FR.length;i++){var c=FR[i],cl=c.rest?'rest':'';\n"
 "  if(c.d>=f.d&&c.x>=x0-e&&c.x+c.w<=x0+f.w+e){place(c,XP+(c.x-x0)*s,c.w*s);}\n"
 "  else if(c.d<f.d&&c.x<=x0+e&&c.x+c.w>=x0+f.w-e){place(c,XP,W-2*XP);cl+=' anc';}\n"
 "  else cl+=' hide';\n"
-"  c.g.setAttribute('class',cl);}\n"
+"  setcl(c,cl);}\n"
 " el('unzoom').setAttribute('class','btn');}\n"
 "function unzoom(){zoomed=null;for(var i=0;i<FR.length;i++){var c=FR[i];"
-"place(c,c.x,c.w);c.g.setAttribute('class',c.rest?'rest':'');}\n"
+"place(c,c.x,c.w);setcl(c,c.rest?'rest':'');}\n"
 " el('unzoom').setAttribute('class','btn off');}\n"
 "function search(re){var rx,m=[],i,c,tot=0,end=-1;\n"
 " try{rx=new RegExp(re);}catch(e){details('bad regex: '+e.message);return -1;}\n"
@@ -285,18 +297,17 @@ static const char flame_js[] =
 "function clear(){cur=null;for(var i=0;i<FR.length;i++)FR[i].r.setAttribute('fill',FR[i].fill);\n"
 " el('matched').textContent=' ';el('clear').setAttribute('class','btn off');}\n"
 "function find(n){for(var i=0;i<FR.length;i++)if(FR[i].name===n)return FR[i];return null;}\n"
-"function of(e){var g=e.target;while(g&&g.parentNode!==frames)g=g.parentNode;"
-"return g&&g.ksi!==undefined?FR[g.ksi]:null;}\n"
+"function of(e){var k=e.target&&e.target.ksi;return k!==undefined?FR[k]:null;}\n"
 "var tip=el('tip'),tr=tip.firstElementChild,t1=tr.nextElementSibling,t2=t1.nextElementSibling;\n"
 "function showtip(f,e){var p=svg.createSVGPoint(),m=svg.getScreenCTM();\n"
-" t1.textContent=f.name;t2.textContent=info(f.g.ksi);tip.setAttribute('class','');\n"
+" t1.textContent=f.name;t2.textContent=info(f.i);tip.setAttribute('class','');\n"
 " var w=Math.max(t1.getComputedTextLength(),t2.getComputedTextLength())+12;\n"
 " if(m){p.x=e.clientX;p.y=e.clientY;p=p.matrixTransform(m.inverse());}\n"
 " var x=Math.min(p.x+12,W-w-2),y=p.y+20>KS.h-44?p.y-50:p.y+20;x=Math.max(x,2);\n"
 " tr.setAttribute('width',w);tip.setAttribute('transform','translate('+x+','+y+')');}\n"
 "frames.addEventListener('click',function(e){var f=of(e);if(f&&!f.rest)zoom(f);});\n"
 "frames.addEventListener('mousemove',function(e){var f=of(e);"
-"if(f){details(f.name+' \\u2014 '+info(f.g.ksi));showtip(f,e);}});\n"
+"if(f){details(f.name+' \\u2014 '+info(f.i));showtip(f,e);}});\n"
 "frames.addEventListener('mouseleave',function(){details(' ');"
 "tip.setAttribute('class','hide');});\n"
 "el('unzoom').addEventListener('click',unzoom);\n"
@@ -306,15 +317,15 @@ static const char flame_js[] =
 "document.addEventListener('keydown',function(e){if(e.key==='Escape'){unzoom();clear();}"
 "if((e.ctrlKey||e.metaKey)&&e.key==='f'){e.preventDefault();ask();}});\n"
 "window.ksFlame={zoom:function(n){var f=find(n);if(f)zoom(f);return !!f;},unzoom:unzoom,"
-"search:search,clear:clear,info:function(n){var f=find(n);return f?info(f.g.ksi):null;}};\n"
+"search:search,clear:clear,info:function(n){var f=find(n);return f?info(f.i):null;}};\n"
 "function hashrun(){var h=location.hash.slice(1),p={},out=[];if(!h)return;\n"
 " h.split('&').forEach(function(kv){var i=kv.indexOf('=');"
 "if(i>0)p[kv.slice(0,i)]=decodeURIComponent(kv.slice(i+1));});\n"
 " if(p.s!==undefined){var m=search(p.s);out.push('matched='+(m<0?'bad':m.toFixed(2)));}\n"
 " if(p.z!==undefined){var f=find(p.z);if(f){zoom(f);"
-"var v=0;for(var i=0;i<FR.length;i++)if(!/hide/.test(FR[i].g.getAttribute('class')||''))v++;"
+"var v=0;for(var i=0;i<FR.length;i++)if(!hidden(FR[i]))v++;"
 "out.push('zoomed='+f.name+' visible='+v+' width='+(+f.r.getAttribute('width')).toFixed(1)+"
-"' info='+info(f.g.ksi).replace(/ /g,'_'));}"
+"' info='+info(f.i).replace(/ /g,'_'));}"
 "else out.push('zoomed=none');}\n"
 " if(p.u!==undefined){unzoom();out.push('unzoomed');}\n"
 " if(p.h!==undefined){var f=find(p.h);if(f){showtip(f,{clientX:50,clientY:50});"
@@ -325,9 +336,25 @@ static const char flame_js[] =
 "if(document.readyState==='complete')hashrun();else window.addEventListener('load',hashrun);\n"
 "})();\n";
 
-/* The data the viewer needs: names (once each), kinds, per frame name/value/base. */
-static void write_data(struct flame *fl, double root_y)
+/* A box in pixels. Remainders stay visible: at least one pixel, inside the parent. */
+static void box_geom(const struct flame *fl, const struct ks_box *b, double *x, double *y,
+		     double *w)
 {
+	*x = XPAD + b->x * fl->scale;
+	*w = b->w * fl->scale;
+	if (b->func == KS_BOX_REST && b->depth && *w < 1) {
+		*w = 1;
+		if (*x + *w > fl->width - XPAD)
+			*x = fl->width - XPAD - *w;
+	}
+	*y = fl->o->inverted ? TOP_PAD + b->depth * FRAME_H
+			     : fl->height - BOTTOM_PAD - (b->depth + 1) * FRAME_H;
+}
+
+/* The data the viewer needs: names (once each), kinds, per frame name/value/base. */
+static void write_data(struct flame *fl)
+{
+	double x, w, root_y = 0;
 	FILE *f = fl->f;
 	uint32_t *idx = calloc(fl->s->nfuncs + 1, sizeof(*idx)), nn = 1;
 	char *kinds = malloc(fl->s->nfuncs + 2);
@@ -340,11 +367,12 @@ static void write_data(struct flame *fl, double root_y)
 		fputs("var KS=null;\n", f);	/* the viewer fails visibly */
 		return;
 	}
+	box_geom(fl, &fl->boxes[0], &x, &root_y, &w);
 	fprintf(f, "var KS={unit:");
 	js_str(f, fl->s->pool->unit);
-	fprintf(f, ",tv:%llu,tb:%llu,diff:%d,minw:%g,inv:%d,y0:%.0f,h:%u,\nkinds:[",
+	fprintf(f, ",tv:%llu,tb:%llu,diff:%d,minw:%.3g,inv:%d,y0:%.0f,h:%u,\nkinds:[",
 		(unsigned long long)fl->tv, (unsigned long long)fl->tb, fl->diff,
-		fl->o->minwidth_pct, fl->o->inverted, root_y, fl->height);
+		fl->minw, fl->o->inverted, root_y, fl->height);
 	for (k = 0; k <= KS_FRAME_UNKNOWN; k++)
 		fprintf(f, "%s\"%s\"", k ? "," : "", kind_label(k));
 	fputs("],\nn:[\"all\"", f);
@@ -370,7 +398,8 @@ static void write_data(struct flame *fl, double root_y)
 		fprintf(f, "%s%ld,%llu,%llu", i ? (i % 8 ? "," : ",\n") : "", ni,
 			(unsigned long long)b->value, (unsigned long long)b->base);
 	}
-	fputs("]};\n", f);
+	fputc(']', f);
+	fputs("};\n", f);
 	free(idx);
 	free(kinds);
 }
@@ -383,7 +412,7 @@ static void write_svg(struct flame *fl, bool html)
 			    : fl->diff ? "Differential Flame Graph" : o->inverted ? "Icicle Graph"
 			    : "Flame Graph";
 	char nbuf[64], tbuf[64];
-	double y, x, w, root_y = 0;
+	double y, x, w;
 	long i;
 
 	if (!html)
@@ -409,8 +438,11 @@ static void write_svg(struct flame *fl, bool html)
 			" widths from %s", tbuf, o->negate ? "the base" : "this profile");
 	}
 	if (fl->nrest)
-		fprintf(f, "; %llu frames narrower than %g%% merged into %zu grey boxes",
-			(unsigned long long)fl->nmerged, o->minwidth_pct, fl->nrest);
+		fprintf(f, "; %llu frames narrower than %.3g%% merged into %zu grey boxes",
+			(unsigned long long)fl->nmerged, fl->minw, fl->nrest);
+	if (fl->raised)
+		fprintf(f, " (minwidth raised to stay under %d frames: --minwidth to choose)",
+			AUTO_MAX_FRAMES);
 	fputs("</text>\n", f);
 	/* legend: what the colours mean */
 	if (!fl->diff) {
@@ -429,7 +461,7 @@ static void write_svg(struct flame *fl, bool html)
 		}
 		fprintf(f, "<rect x=\"%.0f\" y=\"46\" width=\"10\" height=\"10\" fill=\"#e0e0e0\" "
 			"stroke=\"#888\" stroke-dasharray=\"2,1\"/><text x=\"%.0f\" y=\"55\">"
-			"narrower than %g%%, merged</text>\n", x, x + 13, o->minwidth_pct);
+			"narrower than %.3g%%, merged</text>\n", x, x + 13, fl->minw);
 	}
 	/* what the profile could not see, on every graph */
 	fprintf(f, "<text class=\"sub\" x=\"%u\" y=\"72\">", XPAD);
@@ -467,36 +499,24 @@ static void write_svg(struct flame *fl, bool html)
 		struct rgb c = box_colour(fl, b, i);
 		const char *name = box_name(fl, b, nbuf, sizeof(nbuf));
 
-		x = XPAD + b->x * fl->scale;
-		w = b->w * fl->scale;
-		if (b->func == KS_BOX_REST && b->depth && w < 1) {
-			/* keep the remainder visible: one pixel, inside the parent */
-			w = 1;
-			if (x + w > fl->width - XPAD)
-				x = fl->width - XPAD - w;
-		}
-		y = o->inverted ? TOP_PAD + b->depth * FRAME_H
-				: fl->height - BOTTOM_PAD - (b->depth + 1) * FRAME_H;
-		if (!b->depth)
-			root_y = y;
-		fprintf(f, "<g%s><rect x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" height=\"%d\" "
-			"fill=\"rgb(%d,%d,%d)\"/>",
-			b->func == KS_BOX_REST && b->depth ? " class=\"rest\"" : "",
-			x, y, w, FRAME_H - 1, c.r, c.g, c.b);
+		box_geom(fl, b, &x, &y, &w);
+		fprintf(f, "<rect x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" height=\"%d\" "
+			"fill=\"rgb(%d,%d,%d)\"%s/>", x, y, w, FRAME_H - 1, c.r, c.g, c.b,
+			b->func == KS_BOX_REST && b->depth ? " class=\"rest\"" : "");
 		/* a label only where one fits: most frames of a big graph have none */
 		if (w > 6 + 3 * CHAR_W) {
 			fprintf(f, "<text x=\"%.2f\" y=\"%.1f\">", x + 3, y + FRAME_H - 4.5);
 			text_fit(f, name, w);
 			fputs("</text>", f);
 		}
-		fputs("</g>\n", f);
+		fputc('\n', f);
 	}
 	fputs("</g>\n", f);
 	fputs("<g id=\"tip\" class=\"hide\"><rect x=\"0\" y=\"0\" width=\"10\" height=\"36\" "
 	      "rx=\"3\"/><text x=\"6\" y=\"14\"></text><text x=\"6\" y=\"30\"></text></g>\n", f);
 	/* CDATA in HTML too: inside <svg> the HTML parser reads script text as markup */
 	fputs("<script type=\"text/ecmascript\"><![CDATA[\n", f);
-	write_data(fl, root_y);
+	write_data(fl);
 	fprintf(f, "%s]]></script>\n", flame_js);
 	fputs("</svg>\n", f);
 }
@@ -626,7 +646,8 @@ static void write_html(struct flame *fl)
 	fputs("</body></html>\n", f);
 }
 
-int ks_export_flame(FILE *f, struct ks_stackset *s, const struct ks_export_opts *o, bool html)
+int ks_export_flame(FILE *f, struct ks_stackset *s, const struct ks_export_opts *o, bool html,
+		    bool auto_min)
 {
 	struct flame fl = { .f = f, .s = s, .o = o };
 	uint64_t min_w;
@@ -637,11 +658,21 @@ int ks_export_flame(FILE *f, struct ks_stackset *s, const struct ks_export_opts 
 	fl.tb = ks_stackset__total(s, true);
 	fl.total = fl.diff && o->negate ? fl.tb : fl.tv;
 	fl.width = o->width ? o->width : 1200;
-	min_w = (uint64_t)ceil(fl.total * o->minwidth_pct / 100.0);
-	i = ks_stackset__layout(s, min_w, fl.diff && o->negate, &fl.boxes, &fl.max_depth);
-	if (i < 0)
-		return i;
-	fl.nboxes = i;
+	fl.minw = o->minwidth_pct;
+	for (;;) {
+		min_w = (uint64_t)ceil(fl.total * fl.minw / 100.0);
+		i = ks_stackset__layout(s, min_w, fl.diff && o->negate, &fl.boxes, &fl.max_depth);
+		if (i < 0)
+			return i;
+		fl.nboxes = i;
+		if (!auto_min || fl.nboxes <= AUTO_MAX_FRAMES || fl.minw >= 10)
+			break;
+		/* too heavy for a browser: merge more, and say so */
+		free(fl.boxes);
+		fl.boxes = NULL;
+		fl.minw *= 1.5;
+		fl.raised = true;
+	}
 	fl.scale = fl.total ? (double)(fl.width - 2 * XPAD) / fl.total : 0;
 	fl.height = TOP_PAD + BOTTOM_PAD + (fl.max_depth + 1) * FRAME_H;
 	for (i = 0; i < fl.nboxes; i++) {
@@ -653,8 +684,8 @@ int ks_export_flame(FILE *f, struct ks_stackset *s, const struct ks_export_opts 
 			fl.max_delta = fabs(delta_of(&fl, &fl.boxes[i]));
 	}
 	if (fl.nboxes > 100000)
-		ks_warn("%ld frames drawn: browsers slow down past ~100k, a larger --minwidth "
-			"merges more", fl.nboxes);
+		ks_warn("%ld frames drawn: browsers take seconds per 30k frames, a larger "
+			"--minwidth merges more", fl.nboxes);
 	if (html)
 		write_html(&fl);
 	else

@@ -69,7 +69,9 @@ int ks_utf8_len(const char *s);
 /* A JSON string; invalid UTF-8 bytes become U+FFFD. */
 void ks_json_str_utf8(FILE *f, const char *s);
 
-int ks_export_flame(FILE *f, struct ks_stackset *s, const struct ks_export_opts *o, bool html);
+/* SVG or HTML; @auto_min: --minwidth was not given, may be raised for big graphs. */
+int ks_export_flame(FILE *f, struct ks_stackset *s, const struct ks_export_opts *o, bool html,
+		    bool auto_min);
 int ks_export_pprof(FILE *f, struct ks_stackset *s);
 int ks_export_speedscope(FILE *f, struct ks_stackset *s);
 int ks_export_json(FILE *f, struct ks_stackset *s);

@@ -93,7 +93,8 @@ ks_check "remainder tooltip explains the merge" $([[ "$(field "$out" tip)" == *n
 
 # --- inverted: root at the top ---
 "$KSCOPE" flame "$IN" --inverted -o "$KS_TMP/inv.svg"
-y=$(grep -o '<g><rect x="[0-9.]*" y="[0-9]*"' "$KS_TMP/inv.svg" | head -2 | sed 's/.*y="//;s/"//' | tr '\n' ' ')
+y=$(sed -n '/<g id="frames">/,/<\/g>/p' "$KS_TMP/inv.svg" | grep -o '<rect x="[0-9.]*" y="[0-9]*"' |
+	head -2 | sed 's/.*y="//;s/"//' | tr '\n' ' ')
 ks_check "--inverted draws the root above its children" $(set -- $y; [ "$1" -lt "$2" ]; echo $?) "root y, child y: $y"
 out=$(chromium_run "file://$KS_TMP/inv.svg#t=1&s=read&z=io")
 ks_check "inverted viewer zooms" $([[ "$out" == ok*zoomed=io*visible=7* ]]; echo $?) "saw '$out'"
@@ -175,5 +176,20 @@ if [ -x /work/shared/bench/gen-folded.py ] || [ -f /work/shared/bench/gen-folded
 	ms=$(field "$out" load_ms)
 	ks_check "big SVG ($(du -k "$KS_TMP/big.svg" | cut -f1) KB) loads, searches, zooms in < 2000 ms" \
 		$([[ "$out" == ok* ]] && ks_true "${ms:-99999} < 2000"; echo $?) "saw '$out'"
+	# 3000 stacks: ~50k frames at 0.01%; without --minwidth it is raised to stay light
+	python3 /work/shared/bench/gen-folded.py "$KS_TMP/wide.folded" 3000
+	"$KSCOPE" flame "$KS_TMP/wide.folded" -o "$KS_TMP/wide.svg"
+	n=$(sed -n '/<g id="frames">/,/<\/g>/p' "$KS_TMP/wide.svg" | grep -c '^<rect')
+	ks_check "wide graph: minwidth raised, under 30000 frames, and said so" \
+		$(grep -q 'minwidth raised to stay under 30000 frames' "$KS_TMP/wide.svg" &&
+		  [ "$n" -le 30000 ] && [ "$n" -gt 1000 ]; echo $?) "saw $n frames"
+	out=$(chromium_run "file://$KS_TMP/wide.svg#t=1&s=fn_1_&z=main&h=main")
+	ms=$(field "$out" load_ms)
+	ks_check "wide graph ($n frames) loads, searches, zooms in < 2500 ms" \
+		$([[ "$out" == ok*zoomed=main*tip=* ]] && ks_true "${ms:-99999} < 2500"; echo $?) \
+		"saw '$out'"
+	"$KSCOPE" flame "$KS_TMP/wide.folded" --minwidth 0.01 -o "$KS_TMP/wide2.svg"
+	n2=$(sed -n '/<g id="frames">/,/<\/g>/p' "$KS_TMP/wide2.svg" | grep -c '^<rect')
+	ks_check "an explicit --minwidth is honoured" $([ "$n2" -gt 30000 ]; echo $?) "saw $n2 frames"
 fi
 exit $ks_failed
