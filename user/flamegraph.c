@@ -413,6 +413,7 @@ static void write_svg(struct flame *fl, bool html)
 			    : "Flame Graph";
 	char nbuf[64], tbuf[64];
 	double y, x, w;
+	size_t k;
 	long i;
 
 	if (!html)
@@ -431,7 +432,9 @@ static void write_svg(struct flame *fl, bool html)
 		fputs(" \xe2\x80\x94 ", f);
 	}
 	fmt_count(nbuf, sizeof(nbuf), fl->tv);
-	fprintf(f, "%s %s in %zu stacks", nbuf, fl->s->pool->unit, fl->s->nstacks);
+	for (i = 0, k = 0; i < (long)fl->s->nstacks; i++)
+		k += fl->s->stacks[i].value != 0;
+	fprintf(f, "%s %s in %zu stacks", nbuf, fl->s->pool->unit, k);
 	if (fl->diff) {
 		fmt_count(tbuf, sizeof(tbuf), fl->tb);
 		fprintf(f, " vs base %s; shares normalized to the totals, red grew, blue shrank;"
