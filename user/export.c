@@ -107,28 +107,45 @@ static const char *kind_name(uint8_t k)
 	return k < ARRAY_SIZE(kind_names) ? kind_names[k] : "unknown";
 }
 
+static bool same_stack(const struct ks_stackset *s, const struct ks_sstack *a,
+		       const struct ks_sstack *b)
+{
+	return a->depth == b->depth &&
+	       !memcmp(s->ids + a->off, s->ids + b->off, a->depth * sizeof(*s->ids));
+}
+
 static int write_folded(FILE *f, struct ks_stackset *s)
 {
-	size_t i;
-	uint32_t j;
+	size_t i, j;
+	uint32_t k;
+	int err;
 
-	for (i = 0; i < s->nstacks; i++) {
+	/* sorted, so that equal stacks (two pids, or both sides of a diff) become one line */
+	err = ks_stackset__sort(s);
+	if (err)
+		return err;
+	for (i = 0; i < s->nstacks; i = j) {
 		const struct ks_sstack *st = &s->stacks[i];
+		uint64_t value = 0, base = 0;
 
-		if (!st->depth || (!st->value && !st->base))
+		for (j = i; j < s->nstacks && same_stack(s, st, &s->stacks[j]); j++) {
+			value += s->stacks[j].value;
+			base += s->stacks[j].base;
+		}
+		if (!st->depth || (!value && !base))
 			continue;
-		for (j = 0; j < st->depth; j++) {
-			const struct ks_sfunc *fn = &s->funcs[s->ids[st->off + j]];
+		for (k = 0; k < st->depth; k++) {
+			const struct ks_sfunc *fn = &s->funcs[s->ids[st->off + k]];
 
-			if (j)
+			if (k)
 				fputc(';', f);
 			ks_folded_name(f, fn->name);
 			fputs(ks_frame_suffix(fn->kind), f);
 		}
 		/* a differential set is written as difffolded.pl writes it */
 		if (s->has_base)
-			fprintf(f, " %llu", (unsigned long long)st->base);
-		fprintf(f, " %llu\n", (unsigned long long)st->value);
+			fprintf(f, " %llu", (unsigned long long)base);
+		fprintf(f, " %llu\n", (unsigned long long)value);
 	}
 	return 0;
 }

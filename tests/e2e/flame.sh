@@ -185,8 +185,9 @@ if [ -x /work/shared/bench/gen-folded.py ] || [ -f /work/shared/bench/gen-folded
 		  [ "$n" -le 30000 ] && [ "$n" -gt 1000 ]; echo $?) "saw $n frames"
 	out=$(chromium_run "file://$KS_TMP/wide.svg#t=1&s=fn_1_&z=main&h=main")
 	ms=$(field "$out" load_ms)
-	ks_check "wide graph ($n frames) loads, searches, zooms in < 2500 ms" \
-		$([[ "$out" == ok*zoomed=main*tip=* ]] && ks_true "${ms:-99999} < 2500"; echo $?) \
+	# generous: other jobs share this machine; a frozen viewer takes tens of seconds
+	ks_check "wide graph ($n frames) loads, searches, zooms in < 5000 ms" \
+		$([[ "$out" == ok*zoomed=main*tip=* ]] && ks_true "${ms:-99999} < 5000"; echo $?) \
 		"saw '$out'"
 	"$KSCOPE" flame "$KS_TMP/wide.folded" --minwidth 0.01 -o "$KS_TMP/wide2.svg"
 	n2=$(sed -n '/<g id="frames">/,/<\/g>/p' "$KS_TMP/wide2.svg" | grep -c '^<rect')

@@ -426,6 +426,26 @@ static void export__profile__process_frame_and_module_kept(void **state)
 	ks_profile__free(p);
 }
 
+static void export__base_profile__differential_folded(void **state)
+{
+	struct ks_profile *now = ks_profile__new("us"), *before = ks_profile__new("us");
+	struct ks_frame fr[2] = { { .name = "app", .kind = KS_FRAME_PROCESS }, { .name = "wait" } };
+	struct ks_export_opts o = { .sz = sizeof(o), .base = before };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_int_equal(ks_profile__add(now, 1, 1, fr, 2, 30), 0);
+	assert_int_equal(ks_profile__add(before, 1, 1, fr, 2, 10), 0);
+	/* difffolded.pl's layout: "stack before after" for every stack of either side */
+	assert_int_equal(ks_export(f, now, KS_EXPORT_FOLDED, &o), 0);
+	fclose(f);
+	assert_string_equal(buf, "app;wait 10 30\n");
+	free(buf);
+	ks_profile__free(now);
+	ks_profile__free(before);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -444,6 +464,7 @@ int main(void)
 		cmocka_unit_test(pprof__gzip_protobuf__samples_sum_to_total),
 		cmocka_unit_test(json__own_schema__fields_present),
 		cmocka_unit_test(export__profile__process_frame_and_module_kept),
+		cmocka_unit_test(export__base_profile__differential_folded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
