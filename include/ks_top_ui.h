@@ -15,7 +15,7 @@
 struct ks_top_ui_ops {
 	void *ctx;
 	/* Collect one interval into the ks_top (scan, read collectors, arrange). */
-	int (*refresh)(void *ctx);
+	int (*collect)(void *ctx);
 	/* Rows per thread or per process: collectors may need reopening. */
 	int (*set_threads)(void *ctx, bool threads);
 	/* Process view: start per-process stack collection; read it; stop. */

@@ -382,7 +382,7 @@ static int cmd_top(int argc, char **argv)
 	if (!batch) {
 		struct ks_top_ui_ops ops = {
 			.ctx = &c,
-			.refresh = top_refresh,
+			.collect = top_refresh,
 			.set_threads = top_set_threads,
 			.detail_open = top_detail_open,
 			.detail_read = top_detail_read,
