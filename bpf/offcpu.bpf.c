@@ -221,7 +221,7 @@ static __always_inline void flush_pending(void *ctx, struct off_start *s, __u32 
 {
 	struct pt_regs *r = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 
-	if (BPF_CORE_READ(r, ip) == s->uip && BPF_CORE_READ(r, sp) == s->usp) {
+	if (r->ip == s->uip && r->sp == s->usp) {
 		s->ustack = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
 		if (s->ustack < 0)
 			ks_drop(KS_DROP_USTACK);
@@ -237,7 +237,8 @@ static __always_inline void flush_pending(void *ctx, struct off_start *s, __u32 
 static __always_inline void switch_out(void *ctx, struct task_struct *prev, __u32 pid, bool btf)
 {
 	struct off_start tmp, *s = &tmp;
-	__u32 tgid = BPF_CORE_READ(prev, tgid);
+	/* tp_btf: direct loads from the trusted pointer, no probe-read calls */
+	__u32 tgid = btf ? prev->tgid : BPF_CORE_READ(prev, tgid);
 
 	if (!task_wanted(prev, tgid) || (!ks_filter_pid && tgid == self_tgid))
 		return;
@@ -250,12 +251,12 @@ static __always_inline void switch_out(void *ctx, struct task_struct *prev, __u3
 	}
 	if (btf && s->pending)
 		flush_pending(ctx, s, pid);
-	stat_inc(KS_OFFCPU_SWITCHES);
 	s->tgid = tgid;
 	s->ts = bpf_ktime_get_ns();
 	s->wake_ts = 0;
 	s->wtgid = 0;
-	s->reason = reason_of(ks_task_state(prev));
+	s->reason = reason_of(btf && bpf_core_field_exists(prev->__state) ? prev->__state :
+			      ks_task_state(prev));
 	s->kstack = s->ustack = s->wkstack = s->wustack = -1;
 	if (want_stacks) {
 		if (!kstack_deferred) {
@@ -263,12 +264,12 @@ static __always_inline void switch_out(void *ctx, struct task_struct *prev, __u3
 			if (s->kstack < 0)
 				ks_drop(KS_DROP_KSTACK);
 		}
-		if (want_user && BPF_CORE_READ(prev, mm)) {
+		if (want_user && (btf ? !!prev->mm : !!BPF_CORE_READ(prev, mm))) {
 			if (btf && ustack_deferred && s->reason != KS_OFF_RUNQ) {
 				struct pt_regs *r = (struct pt_regs *)bpf_task_pt_regs(prev);
 
-				s->uip = BPF_CORE_READ(r, ip);
-				s->usp = BPF_CORE_READ(r, sp);
+				s->uip = r->ip;
+				s->usp = r->sp;
 				s->ustack = KS_STACK_DEFERRED;
 			} else {
 				s->ustack = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
