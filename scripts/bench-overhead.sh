@@ -18,14 +18,15 @@ bench_build pingpong sysc
 
 CASES=(
 	"pingpong|kscope offcpu (stacks)|0.85|$KSCOPE offcpu -f folded"
+	"pingpong|kscope offcpu --stack-min-us 0||$KSCOPE offcpu -f folded --stack-min-us 0"
 	"pingpong|kscope offcpu --no-stacks||$KSCOPE offcpu --no-stacks"
-	"pingpong|libbpf-tools offcputime||/usr/sbin/offcputime -f"
+	"pingpong|libbpf-tools offcputime||/usr/sbin/offcputime"
 	"pingpong|kscope runqlat|0.97|$KSCOPE runqlat"
 	"pingpong|libbpf-tools runqlat||/usr/sbin/runqlat"
 )
 
 echo "== overhead: throughput observed/unobserved (median of $REPS x ${SECS}s, interleaved)"
-printf "  %-10s %-28s %12s %12s %7s %s\n" WORKLOAD OBSERVER BASE OBSERVED RATIO TARGET
+printf "  %-10s %-32s %12s %12s %7s %s\n" WORKLOAD OBSERVER BASE OBSERVED RATIO TARGET
 for c in "${CASES[@]}"; do
 	IFS='|' read -r wl label target cmd <<< "$c"
 	# shellcheck disable=SC2086 # the observer command is split on purpose
@@ -34,7 +35,7 @@ for c in "${CASES[@]}"; do
 	verdict=
 	[ -n "$target" ] && verdict=">= $target $(awk -v r="$ratio" -v t="$target" \
 		'BEGIN { print (r >= t) ? "ok" : "MISSED" }')"
-	printf "  %-10s %-28s %12s %12s %7s %s\n" "$wl" "$label" "$base" "$obs" "$ratio" "$verdict"
+	printf "  %-10s %-32s %12s %12s %7s %s\n" "$wl" "$label" "$base" "$obs" "$ratio" "$verdict"
 done
 
 echo "== loss accounting under pingpong (kscope offcpu with stacks, 3 s)"
