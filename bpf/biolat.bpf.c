@@ -298,6 +298,9 @@ SEC("tracepoint/block/block_rq_complete")
 int tp_complete(struct trace_event_raw_block_rq_completion *ctx)
 {
 	struct rq_key k = { .a = ctx->dev, .b = ctx->sector };
+	char rwbs[4];
 
-	return on_complete(&k, ctx->dev, op_rwbs(ctx->rwbs), (__u64)ctx->nr_sector << 9);
+	/* a copy: the verifier refuses variable-offset reads of the context */
+	bpf_probe_read_kernel(rwbs, sizeof(rwbs), ctx->rwbs);
+	return on_complete(&k, ctx->dev, op_rwbs(rwbs), (__u64)ctx->nr_sector << 9);
 }
