@@ -31,6 +31,7 @@ const volatile bool want_user = true;
 const volatile bool per_thread = false;
 const volatile __u64 min_ns = 0;
 const volatile __u32 self_tgid = 0;
+const volatile __u32 kskip = 0;		/* our own frames atop kernel stacks */
 
 KS_DEFINE_FILTERS
 KS_DEFINE_DROPS
@@ -237,7 +238,7 @@ static __always_inline void kend(void *ctx, __u64 lock)
 	}
 	key.tgid = id >> 32;
 	key.pid = per_thread ? tid : key.tgid;
-	key.kstack = bpf_get_stackid(ctx, &stacks, 0);
+	key.kstack = bpf_get_stackid(ctx, &stacks, kskip & BPF_F_SKIP_FIELD_MASK);
 	if (key.kstack < 0)
 		ks_drop(KS_DROP_KSTACK);
 	bpf_get_current_comm(key.comm, sizeof(key.comm));

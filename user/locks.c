@@ -35,7 +35,7 @@ struct ks_locks {
 	pthread_t drainer;
 	bool drainer_up;
 	volatile bool stop;
-	uint64_t samples;		/* futex samples received this interval */
+	uint64_t fut_count, fut_ns;	/* futex samples received this interval */
 	uint64_t prev_drops[KS_DROP__COUNT], prev_stats[KS_LOCKS_STAT__COUNT];
 	struct ks_lock_total totals[KS_LOCK__COUNT];
 };
@@ -62,7 +62,8 @@ static int on_sample(void *ctx, void *data, size_t size)
 
 	if (size < KS_STACK_SAMPLE_HDR)
 		return 0;
-	c->samples++;
+	c->fut_count++;
+	c->fut_ns += s->value;
 	ks_stacks__add_sample(c->stacks, s, size, kind_names[KS_LOCK_FUTEX], 1e-3);
 	return 0;
 }
@@ -159,6 +160,8 @@ struct ks_locks *ks_locks__open(const struct ks_locks_opts *o)
 	c->skel->rodata->per_thread = o->threads;
 	c->skel->rodata->min_ns = o->min_us * 1000;
 	c->skel->rodata->self_tgid = getpid();
+	/* bpf_prog_* and bpf_trace_run* atop tp_btf/raw_tp kernel stacks */
+	c->skel->rodata->kskip = c->kind == KS_TP_CLASSIC ? 0 : 2;
 	c->skel->rodata->ks_filter_pid = o->npids > 0;
 	c->skel->rodata->ks_filter_cgroup = o->cgroup_id;
 	err = locks_bpf__load(c->skel);
@@ -284,6 +287,10 @@ int ks_locks__read(struct ks_locks *c, struct ks_model *m)
 	memset(c->totals, 0, sizeof(c->totals));
 	pthread_mutex_lock(&c->mu);
 	ring_buffer__consume(c->rb);
+	/* futex totals from the samples themselves, plus the ones dropped */
+	c->totals[KS_LOCK_FUTEX].count = c->fut_count;
+	c->totals[KS_LOCK_FUTEX].ns = c->fut_ns;
+	c->fut_count = c->fut_ns = 0;
 	err = read_kernel(c, m);
 	if (!err)
 		err = ks_stacks__build(c->stacks, m->locks, c->o.threads);
@@ -300,8 +307,8 @@ int ks_locks__read(struct ks_locks *c, struct ks_model *m)
 	}
 	memcpy(c->prev_drops, d, sizeof(d));
 	memcpy(c->prev_stats, s, sizeof(s));
-	c->totals[KS_LOCK_FUTEX].count = ds[KS_LOCKS_FUTEX_WAITS];
-	c->totals[KS_LOCK_FUTEX].ns = ds[KS_LOCKS_FUTEX_NS];
+	c->totals[KS_LOCK_FUTEX].count += dd[KS_DROP_RINGBUF];
+	c->totals[KS_LOCK_FUTEX].ns += ds[KS_LOCKS_FUTEX_LOST_NS];
 
 	a = &m->locks->acct;
 	a->samples += ds[KS_LOCKS_FUTEX_WAITS] + ds[KS_LOCKS_KWAITS];
