@@ -48,7 +48,7 @@ for ((r = 1; r <= REPS; r++)); do
 	echo "round $r: kscope top ${k[-1]}% htop ${h[-1]}%"
 done
 km=$(med "${k[@]}"); hm=$(med "${h[@]}")
-echo "own CPU at 1 s refresh, median of $REPS x ${SECS}s: kscope top ${km}%  htop ${hm}%  ratio $(awk -v a="$km" -v b="$hm" 'BEGIN {printf "%.2f", b > 0 ? a / b : 0}')"
+echo "own CPU at 1 s refresh, median of $REPS x ${SECS}s: kscope top ${km}%  htop ${hm}%  ratio $(awk -v a="$km" -v b="$hm" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')"
 awk -v a="$km" -v b="$hm" 'BEGIN {exit !(a <= b)}' && echo "PASS: kscope top CPU <= htop" || echo "FAIL: kscope top CPU > htop"
 
 gcc -O2 -o "$TMP/pingpong" $BENCH/pingpong.c || exit 1

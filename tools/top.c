@@ -13,12 +13,15 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "ks_biolat.h"
 #include "ks_collect.h"
+#include "ks_locks.h"
 #include "ks_model.h"
 #include "ks_offcpu.h"
 #include "ks_procs.h"
 #include "ks_profiler.h"
 #include "ks_runqlat.h"
+#include "ks_syscalls.h"
 #include "ks_top.h"
 #include "ks_top_ui.h"
 #include "ks_util.h"
@@ -47,6 +50,9 @@ static void usage(FILE *f)
 "      --by-cgroup      one row per cgroup\n"
 "  -f, --filter STR     only rows whose command, user or pid matches STR\n"
 "  -N, --rows N         batch: print at most N rows per interval\n"
+"      --locks          attribute lock (futex) waits: the oLCK column (costs more)\n"
+"      --no-syscalls    no syscall counting (SYSC/s n/a): cheapest on\n"
+"                       syscall-heavy loads\n"
 "      --no-bpf         /proc only (no collectors; their columns show n/a)\n"
 "  -h, --help           this help\n"
 "\n"
@@ -61,15 +67,18 @@ static void usage(FILE *f)
 "  kscope top -b -n 1 -H -f nginx       # threads of nginx, once\n");
 }
 
-enum { OPT_FORMAT = 0x2000, OPT_BY_CGROUP, OPT_NO_BPF };
+enum { OPT_FORMAT = 0x2000, OPT_BY_CGROUP, OPT_NO_BPF, OPT_LOCKS, OPT_NO_SYSC };
 
 struct top_ctx {
 	struct ks_top *t;
 	struct ks_model *m;
 	struct ks_runqlat *rq;
 	struct ks_offcpu *off;
-	bool no_bpf;
-	char bpf_reason[128];
+	struct ks_biolat *bio;
+	struct ks_syscalls *sc;
+	struct ks_locks *lk;
+	bool no_bpf, no_sysc, want_locks;
+	char bpf_reason[128], io_reason[96], sc_reason[96], lk_reason[96];
 	int stats_fd;
 	/* process view */
 	uint32_t dpid;
@@ -82,8 +91,14 @@ static void collectors_close(struct top_ctx *c)
 {
 	ks_runqlat__free(c->rq);
 	ks_offcpu__free(c->off);
+	ks_biolat__free(c->bio);
+	ks_syscalls__free(c->sc);
+	ks_locks__free(c->lk);
 	c->rq = NULL;
 	c->off = NULL;
+	c->bio = NULL;
+	c->sc = NULL;
+	c->lk = NULL;
 	c->t->have = 0;
 }
 
@@ -91,6 +106,9 @@ static int collectors_open(struct top_ctx *c)
 {
 	struct ks_runqlat_opts ro = { .sz = sizeof(ro) };
 	struct ks_offcpu_opts oo = { .sz = sizeof(oo) };
+	struct ks_biolat_opts bo = { .sz = sizeof(bo) };
+	struct ks_syscalls_opts so = { .sz = sizeof(so) };
+	struct ks_locks_opts lo = { .sz = sizeof(lo) };
 
 	collectors_close(c);
 	if (c->no_bpf)
@@ -111,6 +129,32 @@ static int collectors_open(struct top_ctx *c)
 	else if (!c->bpf_reason[0])
 		snprintf(c->bpf_reason, sizeof(c->bpf_reason), "offcpu failed to load: %s",
 			 strerror(errno));
+	c->bio = ks_biolat__open(&bo);
+	if (c->bio)
+		c->t->have |= KS_HAVE_IO;
+	else
+		snprintf(c->io_reason, sizeof(c->io_reason), "biolat failed to load: %s",
+			 strerror(errno));
+	if (!c->no_sysc) {
+		/* counts only: one program at sys_exit, no per-call timing */
+		so.no_timing = true;
+		so.per_thread = c->t->threads;
+		c->sc = ks_syscalls__open(&so);
+		if (c->sc)
+			c->t->have |= KS_HAVE_SYSC;
+		else
+			snprintf(c->sc_reason, sizeof(c->sc_reason),
+				 "syscalls failed to load: %s", strerror(errno));
+	}
+	if (c->want_locks && (c->t->have & KS_HAVE_OFFCPU)) {
+		lo.threads = c->t->threads;
+		c->lk = ks_locks__open(&lo);
+		if (c->lk)
+			c->t->have |= KS_HAVE_LOCK;
+		else
+			snprintf(c->lk_reason, sizeof(c->lk_reason), "locks failed to load: %s",
+				 strerror(errno));
+	}
 	return 0;
 }
 
@@ -127,19 +171,26 @@ static int top_refresh(void *ctx)
 		ks_model__gap(c->m, "runq latency", "read failed: %s", strerror(-err));
 	if (c->off && (err = ks_offcpu__read(c->off, c->m)))
 		ks_model__gap(c->m, "off-CPU time", "read failed: %s", strerror(-err));
+	if (c->bio && (err = ks_biolat__read(c->bio, c->m)))
+		ks_model__gap(c->m, "I/O latency", "read failed: %s", strerror(-err));
+	if (c->sc && (err = ks_syscalls__read(c->sc, c->m)))
+		ks_model__gap(c->m, "syscalls/s", "read failed: %s", strerror(-err));
+	if (c->lk && (err = ks_locks__read(c->lk, c->m)))
+		ks_model__gap(c->m, "lock waits", "read failed: %s", strerror(-err));
 	if (c->no_bpf)
 		ks_model__gap(c->m, "BPF columns", "%s", c->bpf_reason);
 	else if (!(c->t->have & KS_HAVE_RUNQ))
 		ks_model__gap(c->m, "runq latency", "%s", c->bpf_reason);
 	else if (!(c->t->have & KS_HAVE_OFFCPU))
 		ks_model__gap(c->m, "off-CPU time", "%s", c->bpf_reason);
-	if (!(c->t->have & KS_HAVE_IO))
-		ks_model__gap(c->m, "I/O latency", "no block I/O collector in this build");
-	if (!(c->t->have & KS_HAVE_SYSC))
-		ks_model__gap(c->m, "syscalls/s", "no syscall collector in this build");
-	if (!(c->t->have & KS_HAVE_LOCK))
-		ks_model__gap(c->m, "lock waits", "no lock collector in this build: "
-			      "futex waits count as sleep");
+	if (!c->no_bpf && !(c->t->have & KS_HAVE_IO))
+		ks_model__gap(c->m, "I/O latency", "%s", c->io_reason);
+	if (!c->no_bpf && !(c->t->have & KS_HAVE_SYSC))
+		ks_model__gap(c->m, "syscalls/s", "%s", c->no_sysc ? "--no-syscalls" : c->sc_reason);
+	if (!c->no_bpf && !(c->t->have & KS_HAVE_LOCK))
+		ks_model__gap(c->m, "lock waits", "%s", c->want_locks ? c->lk_reason :
+			      "off by default (futex waits streamed with stacks cost more); "
+			      "--locks; futex waits count as sleep");
 
 	ks_top__begin(c->t, ks_now_ns());
 	err = ks_procs_scan((c->t->threads ? KS_PROCS_THREADS : 0) |
@@ -263,6 +314,8 @@ static int cmd_top(int argc, char **argv)
 		{ "filter", required_argument, NULL, 'f' },
 		{ "rows", required_argument, NULL, 'N' },
 		{ "no-bpf", no_argument, NULL, OPT_NO_BPF },
+		{ "locks", no_argument, NULL, OPT_LOCKS },
+		{ "no-syscalls", no_argument, NULL, OPT_NO_SYSC },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -340,6 +393,12 @@ static int cmd_top(int argc, char **argv)
 		case 'N':
 			if (ks_parse_uint(optarg, "--rows", 1, 100000000, &rows))
 				goto usage_err;
+			break;
+		case OPT_LOCKS:
+			c.want_locks = true;
+			break;
+		case OPT_NO_SYSC:
+			c.no_sysc = true;
 			break;
 		case OPT_NO_BPF:
 			c.no_bpf = true;

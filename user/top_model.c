@@ -196,6 +196,32 @@ static void fill_from_task(const struct ks_top *t, struct ks_top_row *r, const s
 		r->sysc_s = k ? k->syscalls / t->interval_s : 0;
 }
 
+/*
+ * Lock waits come as stacks (value in us) from the locks collector. A futex
+ * wait is also an interruptible sleep to the offcpu collector: move it from
+ * sleep to lock so that the reasons still add up to the off-CPU total.
+ */
+static void add_locks(struct ks_top *t, const struct ks_profile *p)
+{
+	double iv_ns = t->interval_s * 1e9;
+	size_t i;
+
+	if (iv_ns <= 0)
+		return;
+	for (i = 0; i < p->nstacks; i++) {
+		const struct ks_stack *s = &p->stacks[i];
+		struct ks_top_row *r = find_row(t, t->threads && s->tid ? s->tid : s->pid);
+		double pct = s->value * 1e3 * 100 / iv_ns, mv;
+
+		if (!r || isnan(r->off_pct[KS_OFF_SLEEP]))
+			continue;
+		r->off_pct[KS_OFF_LOCK] += pct;
+		mv = pct < r->off_pct[KS_OFF_SLEEP] ? pct : r->off_pct[KS_OFF_SLEEP];
+		r->off_pct[KS_OFF_SLEEP] -= mv;
+		r->off_total_pct += pct - mv;
+	}
+}
+
 /* Sum rows into one per cgroup (the cgroup path stands in for comm). */
 static int group_cgroups(struct ks_top *t, const struct ks_model *m)
 {
@@ -333,6 +359,8 @@ int ks_top__end(struct ks_top *t, const struct ks_model *m)
 	qsort(t->rows, t->nrows, sizeof(*t->rows), cmp_row_pid);
 	for (i = 0; i < t->nrows; i++)
 		fill_from_task(t, &t->rows[i], m ? ks_model__find(m, t->rows[i].pid) : NULL);
+	if ((t->have & KS_HAVE_LOCK) && (t->have & KS_HAVE_OFFCPU) && m && m->locks)
+		add_locks(t, m->locks);
 	if (t->by_cgroup && group_cgroups(t, m))
 		return -ENOMEM;
 
