@@ -512,7 +512,8 @@ static void k_detail(struct ui *u, int key)
 		return;
 	err = u->ops->detail_open(u->ops->ctx, r->pid);
 	if (err) {
-		snprintf(u->status, sizeof(u->status), "process view: %s", strerror(-err));
+		snprintf(u->status, sizeof(u->status), "process view: %s", err == -EPERM ?
+			 "needs the BPF collectors (not root, or --no-bpf)" : strerror(-err));
 		return;
 	}
 	u->detail_pid = r->pid;
@@ -661,11 +662,21 @@ static int draw_stacks(struct ui *u, int y, int ymax, int cols, const char *titl
 		char line[512];
 		int x, f;
 
+		bool first = true;
+
 		x = snprintf(line, sizeof(line), "%5.1f%% ", total ? s->value * 100.0 / total : 0);
-		/* leaf first: the frame that ran (or blocked) */
-		for (f = (int)s->nframes - 1; f >= 1 && x < (int)sizeof(line) - 8; f--)
-			x += snprintf(line + x, sizeof(line) - x, "%s%s", f == (int)s->nframes - 1 ?
-				      "" : " < ", s->frames[f].name ? s->frames[f].name : "?");
+		/* the off-CPU reason first, then leaf first: the frame that ran (or blocked) */
+		for (f = 1; f < (int)s->nframes; f++)
+			if (s->frames[f].kind == KS_FRAME_OFFCPU && x < (int)sizeof(line) - 8)
+				x += snprintf(line + x, sizeof(line) - x, "[%s] ",
+					      s->frames[f].name ? s->frames[f].name : "?");
+		for (f = (int)s->nframes - 1; f >= 1 && x < (int)sizeof(line) - 8; f--) {
+			if (s->frames[f].kind == KS_FRAME_OFFCPU)
+				continue;
+			x += snprintf(line + x, sizeof(line) - x, "%s%s", first ? "" : " < ",
+				      s->frames[f].name ? s->frames[f].name : "?");
+			first = false;
+		}
 		mvaddnstr(y++, 1, line, cols - 1);
 	}
 	return y;
@@ -695,7 +706,7 @@ static void draw_detail(struct ui *u, int cols)
 		return;
 	}
 	y = draw_stacks(u, y, mid, cols, "Top on-CPU stacks (leaf < caller)", u->dm->oncpu);
-	y = draw_stacks(u, y, LINES - 1, cols, "Top off-CPU stacks (us; reason after the leaf)",
+	y = draw_stacks(u, y, LINES - 1, cols, "Top off-CPU stacks ([reason] leaf < caller)",
 			u->dm->offcpu);
 	(void)y;
 }
