@@ -116,8 +116,11 @@ if free and pinned:
     rq = min(p["offcpu_runq_pct"] for p in pinned)
     res("top -b json: pinned off-CPU is mostly runq wait", rq >= 0.8 * off, "runq %s of %s" % (rq, off))
 gaps = objs[-1]["gaps"]
-res("top -b json: missing collectors listed as gaps", any("syscalls" in g["signal"] for g in gaps) or
-    objs[-1]["processes"][0].get("syscalls_s") is not None, "no gap for syscalls/s, yet it is null")
+# lock attribution is opt-in (--locks): its column must be null and the gap named
+res("top -b json: signal not collected is null and listed as a gap",
+    any(g["signal"] == "lock waits" for g in gaps) and
+    all(p["offcpu_lock_pct"] is None for p in procs),
+    "gaps %s, lock values %s" % ([g["signal"] for g in gaps], [p["offcpu_lock_pct"] for p in procs]))
 PY
 
 # bad input
