@@ -424,6 +424,14 @@ static void k_threads(struct ui *u, int key)
 	u->need_refresh = true;
 }
 
+static void k_cgroup(struct ui *u, int key)
+{
+	/* the next scan reads /proc/PID/cgroup; rows change meaning now */
+	u->t->by_cgroup = !u->t->by_cgroup;
+	u->sel = 0;
+	u->need_refresh = true;
+}
+
 static void k_interval(struct ui *u, int key)
 {
 	double *iv = u->interval;
@@ -535,6 +543,7 @@ static const struct key_action keys[] = {
 	{ 't', "t F5", "tree view", k_tree },
 	{ KEY_F(5), NULL, NULL, k_tree },
 	{ 'H', "H", "threads instead of processes", k_threads },
+	{ 'C', "C", "one row per cgroup (sums; latency p99: worst member)", k_cgroup },
 	{ ' ', "space Z", "pause / resume updates", k_pause },
 	{ 'Z', NULL, NULL, k_pause },
 	{ 'k', "k F9", "send a signal to the selected process", k_kill },
