@@ -123,6 +123,23 @@ res("top -b json: signal not collected is null and listed as a gap",
     "gaps %s, lock values %s" % ([g["signal"] for g in gaps], [p["offcpu_lock_pct"] for p in procs]))
 PY
 
+# a process that lives well under one interval still shows once
+"$KSCOPE" top -b -n 3 -i 1 --format json > "$KS_TMP/flash.json" 2>&1 &
+kb=$!
+# start it once the first interval is out (the priming read before it is not printed)
+for ((i = 0; i < 100; i++)); do [ -s "$KS_TMP/flash.json" ] && break; sleep 0.1; done
+sleep 0.2
+"$SPIN" 0.3 kstw_flash & fp=$!
+wait "$fp"; wait "$kb"
+n=$(python3 -c '
+import json, sys
+pid = int(sys.argv[2]); n = 0
+for l in open(sys.argv[1]):
+    n += any(p["pid"] == pid for p in json.loads(l)["processes"])
+print(n)' "$KS_TMP/flash.json" "$fp" 2>&1)
+[ "$n" -ge 1 ] 2>/dev/null
+ks_check "top -b: a 0.3 s process shows at least once" $? "expected pid $fp in >= 1 interval, saw '$n'"
+
 # bad input
 "$KSCOPE" top -b --format xml >/dev/null 2>&1
 [ $? = 2 ]; ks_check "top: bad --format exits 2" $? "expected 2"
