@@ -109,6 +109,8 @@ static __always_inline void hist_add(struct ks_hist *h, __u64 ns)
 	__sync_fetch_and_add(&h->sum_ns, ns);
 	if (ns > h->max_ns)
 		h->max_ns = ns;		/* racy by design: a lost max is a smaller max */
+	if (!h->min_ns || ns < h->min_ns)
+		h->min_ns = ns;
 }
 
 /* Count only: --count and lone USDT probes. */

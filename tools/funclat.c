@@ -275,13 +275,13 @@ int ks_funclat_main(const struct ks_cmd *cmd, enum ks_fl_mode mode, int argc, ch
 	ks_libbpf_setup();
 	ks_bump_memlock();
 	ks_setup_signals();
+	r.t0 = ks_now_ns() / 1e9;
 	fl = ks_funclat__open(&fo);
 	if (!fl)
 		return KS_EXIT_FAIL;
 	if (ks_output_open(&out, outpath))
 		goto cleanup;
 	r.f = out.f;
-	r.t0 = ks_now_ns() / 1e9;
 	if (mode == KS_FL_MODE_USDT)
 		r.count_only = strchr(strrchr(r.spec, ':'), ',') == NULL;
 	fprintf(stderr, "Tracing %s%s... Hit Ctrl-C to end.\n", ks_funclat__describe(fl),
@@ -289,8 +289,8 @@ int ks_funclat_main(const struct ks_cmd *cmd, enum ks_fl_mode mode, int argc, ch
 	if (*ks_funclat__notes(fl))
 		ks_warn("%s", ks_funclat__notes(fl));
 
-	end = duration > 0 ? r.t0 + duration : 0;
-	next = interval > 0 ? r.t0 + interval : 0;
+	end = duration > 0 ? ks_now_ns() / 1e9 + duration : 0;
+	next = interval > 0 ? ks_now_ns() / 1e9 + interval : 0;
 	while (!ks_exiting) {
 		double now = ks_now_ns() / 1e9, wake = 0.2;
 

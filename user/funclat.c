@@ -608,12 +608,15 @@ static int add_row(struct ks_funclat_result *res, struct ks_funclat_row **row)
 /* cur - prev; the interval's max is exact when it rose, else bounded by its top slot. */
 static void hist_delta(struct ks_hist *d, const struct ks_hist *cur, const struct ks_hist *prev)
 {
-	int i, top = -1;
+	int i, top = -1, low = -1;
 
 	for (i = 0; i < KS_HIST_SLOTS; i++) {
 		d->slots[i] = cur->slots[i] - (prev ? prev->slots[i] : 0);
-		if (d->slots[i])
+		if (d->slots[i]) {
 			top = i;
+			if (low < 0)
+				low = i;
+		}
 	}
 	d->count = cur->count - (prev ? prev->count : 0);
 	d->sum_ns = cur->sum_ns - (prev ? prev->sum_ns : 0);
@@ -622,6 +625,11 @@ static void hist_delta(struct ks_hist *d, const struct ks_hist *cur, const struc
 	else if (top >= 0)
 		d->max_ns = ks_hist_slot_hi(top) - 1 < cur->max_ns ?
 			    ks_hist_slot_hi(top) - 1 : cur->max_ns;
+	/* Likewise the min: exact when it fell, else a lower bound. */
+	if (!prev || (cur->min_ns && cur->min_ns < prev->min_ns))
+		d->min_ns = cur->min_ns;
+	else if (low >= 0)
+		d->min_ns = ks_hist_slot_lo(low) > cur->min_ns ? ks_hist_slot_lo(low) : cur->min_ns;
 }
 
 int ks_funclat__read(struct ks_funclat *fl, struct ks_funclat_result *res)
