@@ -1,0 +1,85 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# kscope funclat on the real kernel: workloads that make a known number of
+# calls of known duration, started only once the probes are attached (they
+# wait on a FIFO), so every count can be asserted exactly.
+source "$(dirname "$0")/../lib.sh"
+ks_need_root funclat
+command -v jq >/dev/null || { echo "FAIL: funclat: jq missing (scripts/deps.sh)"; exit 1; }
+source "$(dirname "$0")/lib/uprobe.sh"
+
+# 1. 40 calls of a function sleeping 5 ms: exactly 40 calls, p50 in [5, 6.5] ms.
+traced sleep "$WL/funclat_wl" sleep5 40 -- funclat "$WL/funclat_wl:wl_sleep5"
+ks_check "sleep5: kscope exits 0 when the process ends" $rc "exit 0, saw $rc: $(cat "$KS_TMP/sleep.err")"
+calls=$(jrow sleep wl_sleep5 .calls)
+timed=$(jrow sleep wl_sleep5 .latency.count)
+p50=$(jrow sleep wl_sleep5 .latency.p50)
+ks_check "sleep5: exactly 40 calls counted" "$([ "$calls" = 40 ]; echo $?)" "expected 40, saw $calls"
+ks_check "sleep5: 40 calls timed" "$([ "$timed" = 40 ]; echo $?)" "expected 40, saw $timed"
+ks_check "sleep5: p50 between 5 and 6.5 ms" "$(ks_true "$p50 >= 5000 && $p50 <= 6500"; echo $?)" \
+	"expected 5000..6500 us, saw $p50"
+unit=$(jq -r '.rows[0].latency.unit' "$KS_TMP/sleep.json")
+ks_check "sleep5: JSON histogram has unit and buckets" \
+	"$([ "$unit" = us ] && jq -e '.rows[0].latency.buckets | length > 0' "$KS_TMP/sleep.json" >/dev/null; echo $?)" \
+	"unit us and buckets, saw $(head -c 300 "$KS_TMP/sleep.json")"
+
+# 2. 20000 malloc calls through libc, the library given by name.
+traced malloc "$WL/funclat_wl" malloc 20000 -- funclat libc:malloc
+calls=$(jrow malloc malloc .calls)
+target=$(jq -r .target "$KS_TMP/malloc.json" 2>/dev/null)
+ks_check "malloc: exactly 20000 calls through libc" "$([ "$calls" = 20000 ]; echo $?)" \
+	"expected 20000, saw $calls ($(cat "$KS_TMP/malloc.err"))"
+ks_check "malloc: 'libc' resolves to libc.so.6" "$([[ "$target" == */libc.so.6 ]]; echo $?)" \
+	"expected .../libc.so.6, saw $target"
+
+# 3. A glob, recursion: 25 x wl_recurse(3) is 100 nested calls, each >= 1 ms.
+traced rec "$WL/funclat_wl" recurse 25 -- funclat "$WL/funclat_wl:wl_rec*"
+calls=$(jrow rec wl_recurse .calls)
+timed=$(jrow rec wl_recurse .latency.count)
+p50=$(jrow rec wl_recurse .latency.p50)
+unm=$(jrow rec wl_recurse .unmatched)
+ks_check "recursion: glob finds wl_recurse, 100 nested calls counted" "$([ "$calls" = 100 ]; echo $?)" \
+	"expected 100, saw $calls"
+ks_check "recursion: every nested call timed, none unmatched" \
+	"$([ "$timed" = 100 ] && [ "$unm" = 0 ]; echo $?)" "expected 100 timed/0 unmatched, saw $timed/$unm"
+ks_check "recursion: p50 >= 1 ms (each frame contains the leaf's sleep)" \
+	"$(ks_true "$p50 >= 1000 && $p50 < 10000"; echo $?)" "expected 1000..10000 us, saw $p50"
+
+# 4. --count: exact counts without timing.
+traced cnt "$WL/funclat_wl" fast 200000 -- funclat --count "$WL/funclat_wl:wl_fast"
+calls=$(jrow cnt wl_fast .calls)
+lat=$(jrow cnt wl_fast .latency)
+ks_check "--count: exactly 200000 calls" "$([ "$calls" = 200000 ]; echo $?)" "expected 200000, saw $calls"
+ks_check "--count: no latency histogram" "$([ "$lat" = none ]; echo $?)" "expected none, saw ${lat:0:80}"
+
+# 5. A symbol that does not exist: exit 1, one line naming near matches.
+"$KSCOPE" funclat "$WL/funclat_wl:wl_sleep4" -d 1 > /dev/null 2> "$KS_TMP/bad.err"
+rc=$?
+ks_check "unknown symbol: exit 1 with near matches" \
+	"$([ $rc = 1 ] && grep -q "near matches:.*wl_sleep5" "$KS_TMP/bad.err"; echo $?)" \
+	"exit 1 and 'near matches: ... wl_sleep5', saw $rc: $(cat "$KS_TMP/bad.err")"
+"$KSCOPE" funclat nosuchlib_xyz:foo -d 1 > /dev/null 2> "$KS_TMP/bad2.err"
+rc=$?
+ks_check "unknown target: exit 1" "$([ $rc = 1 ] && grep -q "cannot find 'nosuchlib_xyz'" "$KS_TMP/bad2.err"; echo $?)" \
+	"exit 1, saw $rc: $(cat "$KS_TMP/bad2.err")"
+"$KSCOPE" funclat libc:malloc -p 999999999 > /dev/null 2> "$KS_TMP/bad3.err"
+rc=$?
+ks_check "missing pid: exit 1" "$([ $rc = 1 ]; echo $?)" "exit 1, saw $rc: $(cat "$KS_TMP/bad3.err")"
+"$KSCOPE" funclat --bogus > /dev/null 2>&1
+rc=$?
+ks_check "unknown option: exit 2" "$([ $rc = 2 ]; echo $?)" "exit 2, saw $rc"
+
+# 6. System-wide (no -p), ended by SIGINT: the calls of a process started later.
+"$KSCOPE" funclat "$WL/funclat_wl:wl_fast" --json -d 30 > "$KS_TMP/sys.json" 2> "$KS_TMP/sys.err" &
+kpid=$!
+for i in $(seq 100); do grep -q '^Tracing' "$KS_TMP/sys.err" && break; sleep 0.1; done
+"$WL/funclat_wl" fast 30000 > /dev/null &
+wpid=$!
+wait $wpid
+kill -INT $kpid
+wait $kpid
+rc=$?
+calls=$(jq -r --argjson p $wpid '[.rows[] | select(.pid == $p)][0].calls' "$KS_TMP/sys.json" 2>/dev/null)
+ks_check "system-wide: exit 0 on Ctrl-C, 30000 calls of the later process" \
+	"$([ $rc = 0 ] && [ "$calls" = 30000 ]; echo $?)" "exit 0 and 30000, saw $rc and $calls"
+exit $ks_failed
