@@ -26,6 +26,20 @@ static bool is_file(const char *p)
 	return !stat(p, &st) && S_ISREG(st.st_mode);
 }
 
+/* Shell-script shims (pyenv, rbenv) sit in $PATH too: only ELF files count. */
+static bool is_elf(const char *p)
+{
+	char m[4];
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = read(fd, m, 4) == 4 && !memcmp(m, "\177ELF", 4);
+	close(fd);
+	return ok;
+}
+
 /*
  * Does file name @base name library @want? "libc" matches "libc.so.6" and
  * "libc-2.31.so", not "libcap.so.2"; "pthread" matches "libpthread.so.0".
@@ -104,7 +118,7 @@ static int from_path_env(const char *want, char *buf, size_t len)
 		return -ENOMEM;
 	for (d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
 		snprintf(p, sizeof(p), "%s/%s", d, want);
-		if (is_file(p) && !access(p, X_OK)) {
+		if (is_file(p) && !access(p, X_OK) && is_elf(p)) {
 			snprintf(buf, len, "%s", p);
 			ret = 0;
 			break;

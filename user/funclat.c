@@ -59,7 +59,7 @@ struct ks_funclat {
 static const char *const ctr_names[KS_FL_CTR__COUNT] = {
 	[KS_FL_MAP_FULL] = "stats map full (process not counted)",
 	[KS_FL_NO_STORAGE] = "task storage allocation failed (call untimed)",
-	[KS_FL_NO_ENTRY] = "return without a seen entry",
+	[KS_FL_NO_ENTRY] = "return without a seen entry (call in flight at attach)",
 	[KS_FL_SKIPPED_RET] = "entry whose return never came (longjmp/exception)",
 	[KS_FL_OPEN_FULL] = "begin/end map full (pair untimed)",
 	[KS_FL_END_NO_BEGIN] = "end without a begin on the same thread",
@@ -269,9 +269,21 @@ static int resolve_funcs(struct ks_funclat *fl, const char *funcs_spec)
 				picks[npick++] = (struct pick){ &fs[i], fs[i].name };
 		}
 		if (ifuncs && !hit) {
+			char impl[512] = "";
+			size_t p = 0;
+			int m = 0;
+
+			for (i = 0; i < nf && m < 6; i++) {
+				if (fs[i].ifunc || !strstr(fs[i].name, pats[k]))
+					continue;
+				p += snprintf(impl + p, sizeof(impl) - p, "%s%s", m++ ? ", " : "",
+					      fs[i].name);
+				if (p >= sizeof(impl))
+					break;
+			}
 			ks_err("'%s' in %s is an IFUNC (its symbol is the resolver, run once at load): "
-			       "probe the implementation instead, e.g. '*%s*'", pats[k], fl->path,
-			       pats[k]);
+			       "probe its implementations instead%s%s", pats[k], fl->path,
+			       m ? ": " : "", m ? impl : "");
 			err = -EINVAL;
 			goto out;
 		}
@@ -406,7 +418,12 @@ static int attach_all(struct ks_funclat *fl)
 
 		nret = pt->kind == PT_ENTRY ? 2 : 1;
 		for (p = 0; p < npid; p++) {
-			for (r = 0; r < nret; r++) {
+			/*
+			 * Return probe first: a call entered between the two
+			 * attachments then shows as a counted "return without
+			 * entry", instead of leaving a frame that never pops.
+			 */
+			for (r = nret - 1; r >= 0; r--) {
 				LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = pt->idx,
 					    .retprobe = r == 1, .ref_ctr_offset = pt->ref_ctr);
 				struct bpf_link *l;
