@@ -52,6 +52,16 @@ lat=$(jrow cnt wl_fast .latency)
 ks_check "--count: exactly 200000 calls" "$([ "$calls" = 200000 ]; echo $?)" "expected 200000, saw $calls"
 ks_check "--count: no latency histogram" "$([ "$lat" = none ]; echo $?)" "expected none, saw ${lat:0:80}"
 
+# 4b. The perf_event uprobe path (kernels without uprobe_multi), same counts.
+KSCOPE_NO_UPROBE_MULTI=1 traced legacy "$WL/funclat_wl" sleep5 10 -- funclat "$WL/funclat_wl:wl_sleep5"
+calls=$(jrow legacy wl_sleep5 .calls)
+timed=$(jrow legacy wl_sleep5 .latency.count)
+ks_check "perf_event uprobes (no uprobe_multi): 10 calls, 10 timed" \
+	"$([ "$calls" = 10 ] && [ "$timed" = 10 ] && ! grep -q uprobe_multi "$KS_TMP/legacy.err"; echo $?)" \
+	"10/10 without uprobe_multi, saw $calls/$timed: $(cat "$KS_TMP/legacy.err")"
+grep -q "uprobe_multi" "$KS_TMP/sleep.err"
+ks_check "uprobe_multi used where the kernel has it" $? "uprobe_multi in: $(cat "$KS_TMP/sleep.err")"
+
 # 5. A symbol that does not exist: exit 1, one line naming near matches.
 "$KSCOPE" funclat "$WL/funclat_wl:wl_sleep4" -d 1 > /dev/null 2> "$KS_TMP/bad.err"
 rc=$?

@@ -42,6 +42,13 @@ ks_check "count: semaphore-guarded probe enabled and counted exactly" \
 	"$([ "$guarded" = 5000 ] && grep -qx guarded_fired=5000 "$KS_TMP/cnt.wl"; echo $?)" \
 	"5000 counted and fired, saw $guarded counted, $(cat "$KS_TMP/cnt.wl")"
 
+# 3b. The perf_event uprobe path with its semaphore (ref_ctr_offset) too.
+KSCOPE_NO_UPROBE_MULTI=1 traced legacy "$BIN" 300 -- usdt "$BIN:kscope_wl:guarded"
+n=$(jrow legacy kscope_wl:guarded .calls)
+ks_check "perf_event uprobes: guarded probe counted 300 times" \
+	"$([ "$n" = 300 ] && grep -qx guarded_fired=300 "$KS_TMP/legacy.wl"; echo $?)" \
+	"300, saw $n, $(cat "$KS_TMP/legacy.wl")"
+
 # 4. A begin/end pair: 100 pairs 2 ms apart.
 traced pair "$BIN" 1000 -- usdt "$BIN:kscope_wl:work_begin,work_end"
 n=$(jrow pair kscope_wl:work_begin,work_end .calls)
