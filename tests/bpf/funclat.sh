@@ -45,6 +45,18 @@ ks_check "recursion: every nested call timed, none unmatched" \
 ks_check "recursion: p50 >= 1 ms (each frame contains the leaf's sleep)" \
 	"$(ks_true "$p50 >= 1000 && $p50 < 10000"; echo $?)" "expected 1000..10000 us, saw $p50"
 
+# 3b. longjmp: 30 x outer() -> inner() which longjmps back into outer.
+#     inner's returns never come: counted as such, outer still timed right.
+traced jmp "$WL/funclat_wl" longjmp 30 -- funclat "$WL/funclat_wl:wl_jump_*"
+oc=$(jrow jmp wl_jump_outer .calls); ot=$(jrow jmp wl_jump_outer .latency.count)
+ic=$(jrow jmp wl_jump_inner .calls); iu=$(jrow jmp wl_jump_inner .unmatched)
+skipped=$(jq -r .lost.skipped_return "$KS_TMP/jmp.json" 2>/dev/null)
+ks_check "longjmp: outer 30 calls, 30 timed" "$([ "$oc" = 30 ] && [ "$ot" = 30 ]; echo $?)" \
+	"30/30, saw $oc/$ot"
+ks_check "longjmp: inner 30 calls, 30 reported without return" \
+	"$([ "$ic" = 30 ] && [ "$iu" = 30 ] && [ "$skipped" = 30 ]; echo $?)" \
+	"30 calls, 30 unmatched, 30 skipped_return; saw $ic, $iu, $skipped"
+
 # 4. --count: exact counts without timing.
 traced cnt "$WL/funclat_wl" fast 200000 -- funclat --count "$WL/funclat_wl:wl_fast"
 calls=$(jrow cnt wl_fast .calls)

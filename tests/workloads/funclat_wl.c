@@ -8,8 +8,11 @@
  *   malloc   N calls of libc's malloc (through a volatile pointer: not elided)
  *   fast     N calls of wl_fast() (a few ns each); prints "loop_ns=T" (bench)
  *   recurse  N calls of wl_recurse(3): 4 nested frames, 1 ms sleep in the leaf
+ *   longjmp  N calls of wl_jump_outer(), each calling wl_jump_inner(), which
+ *            longjmps back into wl_jump_outer: inner never returns
  */
 #include <fcntl.h>
+#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +54,23 @@ NOINLINE int wl_recurse(int d)
 	return r;
 }
 
+static jmp_buf jump_env;
+
+NOINLINE void wl_jump_inner(int x)
+{
+	if (x >= 0)
+		longjmp(jump_env, 1);
+	__asm__ volatile("" ::: "memory");
+}
+
+NOINLINE int wl_jump_outer(int x)
+{
+	if (setjmp(jump_env))
+		return 1;
+	wl_jump_inner(x);
+	return 0;
+}
+
 static unsigned long long now_ns(void)
 {
 	struct timespec ts;
@@ -69,7 +89,7 @@ int main(int argc, char **argv)
 	int len;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: funclat_wl sleep5|malloc|fast|recurse N [FIFO]\n");
+		fprintf(stderr, "usage: funclat_wl sleep5|malloc|fast|recurse|longjmp N [FIFO]\n");
 		return 2;
 	}
 	n = atol(argv[2]);
@@ -100,6 +120,10 @@ int main(int argc, char **argv)
 	} else if (!strcmp(argv[1], "recurse")) {
 		for (i = 0; i < n; i++)
 			wl_recurse(3);
+	} else if (!strcmp(argv[1], "longjmp")) {
+		for (i = 0; i < n; i++)
+			if (wl_jump_outer(i) != 1)
+				return 1;
 	} else {
 		fprintf(stderr, "funclat_wl: unknown mode %s\n", argv[1]);
 		return 2;
