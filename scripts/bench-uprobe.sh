@@ -4,7 +4,9 @@
 # same noinline function (tests/workloads/funclat_wl.c, mode "fast": N calls
 # of wl_fast(), the loop timed inside the workload):
 #   base                 unobserved
-#   kscope funclat       uprobe + uretprobe, per-process histogram
+#   kscope funclat       uprobe + uretprobe, per-process histogram (uprobe_multi links)
+#   kscope-perf          the same through one perf_event uprobe per probe
+#                        (the fallback for kernels without uprobe_multi)
 #   bpftrace timed       uprobe { @s[tid] = nsecs } uretprobe { @h = hist(..) }
 #   kscope --count       uprobe only, per-process count
 #   bpftrace count       uprobe { @ = count() }
@@ -32,6 +34,7 @@ start_observer() {
 	case $1 in
 	base) obs=; return ;;
 	kscope) "$KSCOPE" funclat "$BIN:wl_fast" --json > "$TMP/obs.out" 2> "$TMP/obs.err" & ;;
+	kscope-perf) KSCOPE_NO_UPROBE_MULTI=1 "$KSCOPE" funclat "$BIN:wl_fast" --json > "$TMP/obs.out" 2> "$TMP/obs.err" & ;;
 	kscope-count) "$KSCOPE" funclat --count "$BIN:wl_fast" --json > "$TMP/obs.out" 2> "$TMP/obs.err" & ;;
 	bpftrace) bpftrace -e "$BT_TIMED" > "$TMP/obs.out" 2> "$TMP/obs.err" & ;;
 	bpftrace-count) bpftrace -e "$BT_COUNT" > "$TMP/obs.out" 2> "$TMP/obs.err" & ;;
@@ -57,7 +60,7 @@ stop_observer() {
 	esac
 }
 
-CONFIGS="base kscope bpftrace kscope-count bpftrace-count"
+CONFIGS="base kscope kscope-perf bpftrace kscope-count bpftrace-count"
 declare -A t bad
 for r in $(seq "$REPS"); do
 	for c in $CONFIGS; do
@@ -78,3 +81,23 @@ for c in $CONFIGS; do
 		"$(echo "($m - $base) / $N" | bc -l)" "${bad[$c]:-all $N}"
 done
 echo "  (ns/call = (median observed loop - median base loop) / N; lower is better)"
+
+# The BPF programs' own share of that (the rest is the uprobe trap, the
+# same for every tool): kernel.bpf_stats_enabled for one run per observer,
+# restored afterwards; run_time_ns / run_cnt summed over the observer's programs.
+echo "== BPF program time per call (kernel.bpf_stats_enabled, one run of $N calls)"
+old=$(sysctl -n kernel.bpf_stats_enabled)
+trap 'sysctl -qw kernel.bpf_stats_enabled=$old; rm -rf "$TMP"' EXIT
+for c in kscope bpftrace kscope-count bpftrace-count; do
+	start_observer "$c"
+	sysctl -qw kernel.bpf_stats_enabled=1
+	"$BIN" fast "$N" > /dev/null
+	sysctl -qw kernel.bpf_stats_enabled="$old"
+	# programs that ran exactly N times during the run are the observer's
+	ns=$(bpftool prog show | awk -v n="$N" '
+		/run_time_ns/ { for (i = 1; i < NF; i++) { if ($i == "run_time_ns") t = $(i + 1);
+			if ($i == "run_cnt") c = $(i + 1) } if (c == n) s += t }
+		END { printf "%.0f", s / n }')
+	stop_observer "$c"
+	printf "  %-16s %6s ns/call in BPF\n" "$c" "$ns"
+done
