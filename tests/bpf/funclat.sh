@@ -45,6 +45,16 @@ ks_check "recursion: every nested call timed, none unmatched" \
 ks_check "recursion: p50 >= 1 ms (each frame contains the leaf's sleep)" \
 	"$(ks_true "$p50 >= 1000 && $p50 < 10000"; echo $?)" "expected 1000..10000 us, saw $p50"
 
+# 3a. Four threads nesting the same function at once: 4 x 25 x 2 = 200 calls,
+#     each timed on its own thread's stack (1..3 ms, never a mix-up of threads).
+traced thr "$WL/funclat_wl" threads 25 -- funclat "$WL/funclat_wl:wl_recurse"
+calls=$(jrow thr wl_recurse .calls); timed=$(jrow thr wl_recurse .latency.count)
+p50=$(jrow thr wl_recurse .latency.p50); max=$(jrow thr wl_recurse .latency.max)
+ks_check "threads: 200 calls, 200 timed" "$([ "$calls" = 200 ] && [ "$timed" = 200 ]; echo $?)" \
+	"200/200, saw $calls/$timed"
+ks_check "threads: p50 in 1..3 ms, max < 20 ms" \
+	"$(ks_true "$p50 >= 1000 && $p50 <= 3000 && $max < 20000"; echo $?)" "saw p50 $p50 us, max $max us"
+
 # 3b. longjmp: 30 x outer() -> inner() which longjmps back into outer.
 #     inner's returns never come: counted as such, outer still timed right.
 traced jmp "$WL/funclat_wl" longjmp 30 -- funclat "$WL/funclat_wl:wl_jump_*"

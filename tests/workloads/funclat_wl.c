@@ -1,4 +1,5 @@
-// build: -O2 -g -fno-omit-frame-pointer
+// build: -O2 -g -fno-omit-frame-pointer -pthread
+// link: -lpthread
 // SPDX-License-Identifier: GPL-2.0
 /*
  * funclat_wl MODE N [FIFO]: a workload with known calls for kscope funclat.
@@ -8,10 +9,13 @@
  *   malloc   N calls of libc's malloc (through a volatile pointer: not elided)
  *   fast     N calls of wl_fast() (a few ns each); prints "loop_ns=T" (bench)
  *   recurse  N calls of wl_recurse(3): 4 nested frames, 1 ms sleep in the leaf
+ *   threads  4 threads, each making N calls of wl_recurse(1) (2 nested
+ *            frames, 1 ms sleep in the leaf): 8N timed calls, interleaved
  *   longjmp  N calls of wl_jump_outer(), each calling wl_jump_inner(), which
  *            longjmps back into wl_jump_outer: inner never returns
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +58,17 @@ NOINLINE int wl_recurse(int d)
 	return r;
 }
 
+static long thread_calls;
+
+static void *thread_main(void *arg)
+{
+	long i;
+
+	for (i = 0; i < thread_calls; i++)
+		wl_recurse(1);
+	return arg;
+}
+
 static jmp_buf jump_env;
 
 NOINLINE void wl_jump_inner(int x)
@@ -89,7 +104,7 @@ int main(int argc, char **argv)
 	int len;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: funclat_wl sleep5|malloc|fast|recurse|longjmp N [FIFO]\n");
+		fprintf(stderr, "usage: funclat_wl sleep5|malloc|fast|recurse|threads|longjmp N [FIFO]\n");
 		return 2;
 	}
 	n = atol(argv[2]);
@@ -120,6 +135,15 @@ int main(int argc, char **argv)
 	} else if (!strcmp(argv[1], "recurse")) {
 		for (i = 0; i < n; i++)
 			wl_recurse(3);
+	} else if (!strcmp(argv[1], "threads")) {
+		pthread_t th[4];
+
+		thread_calls = n;
+		for (i = 0; i < 4; i++)
+			if (pthread_create(&th[i], NULL, thread_main, NULL))
+				return 1;
+		for (i = 0; i < 4; i++)
+			pthread_join(th[i], NULL);
 	} else if (!strcmp(argv[1], "longjmp")) {
 		for (i = 0; i < n; i++)
 			if (wl_jump_outer(i) != 1)
