@@ -122,6 +122,8 @@ int ks_funclat__read(struct ks_funclat *fl, struct ks_funclat_result *res);
 bool ks_funclat__done(struct ks_funclat *fl);
 /* "3 functions in /lib/x86_64-linux-gnu/libc.so.6 (4 uprobes + 4 uretprobes)". */
 const char *ks_funclat__describe(const struct ks_funclat *fl);
+/* The resolved binary path. */
+const char *ks_funclat__target(const struct ks_funclat *fl);
 /* Things the user must know: skipped IFUNCs, attach failures, fallbacks. */
 const char *ks_funclat__notes(const struct ks_funclat *fl);
 void ks_funclat__free(struct ks_funclat *fl);

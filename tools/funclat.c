@@ -155,7 +155,7 @@ static void print_json(struct run *r, struct ks_funclat *fl, struct ks_funclat_r
 		"usdt" : "funclat");
 	ks_json_str(r->f, r->spec);
 	fprintf(r->f, ",\"target\":");
-	ks_json_str(r->f, res->n ? res->rows[0].target : "");
+	ks_json_str(r->f, ks_funclat__target(fl));
 	fprintf(r->f, ",\"timed\":%s,\"interval\":{\"start_s\":%.3f,\"duration_s\":%.3f},"
 		"\"rows\":[", r->count_only ? "false" : "true",
 		res->t_start_ns / 1e9 - r->t0, (res->t_end_ns - res->t_start_ns) / 1e9);

@@ -902,6 +902,11 @@ const char *ks_funclat__describe(const struct ks_funclat *fl)
 	return fl ? fl->desc : "";
 }
 
+const char *ks_funclat__target(const struct ks_funclat *fl)
+{
+	return fl ? fl->path : "";
+}
+
 const char *ks_funclat__notes(const struct ks_funclat *fl)
 {
 	return fl ? fl->notes : "";

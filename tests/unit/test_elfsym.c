@@ -156,6 +156,60 @@ static void hist_pct__values_at_bucket_top__not_below_min(void **state)
 	assert_true(ks_hist_pct(&h, 99) <= h.max_ns);
 }
 
+/* Resolution errors come before any BPF: testable without privileges. */
+static void funclat_open__unknown_function__enoent(void **state)
+{
+	struct ks_funclat_opts o = { .sz = sizeof(o), .spec = "libc:mallocc_nope" };
+
+	errno = 0;
+	assert_null(ks_funclat__open(&o));
+	assert_int_equal(errno, ENOENT);
+}
+
+static void funclat_open__bad_specs__einval(void **state)
+{
+	static const char *const bad[] = { "libc", ":malloc", "libc:", "libc:,," };
+	struct ks_funclat_opts o = { .sz = sizeof(o) };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		o.spec = bad[i];
+		errno = 0;
+		assert_null(ks_funclat__open(&o));
+		assert_int_equal(errno, EINVAL);
+	}
+	o.spec = NULL;
+	assert_null(ks_funclat__open(&o));
+	o.sz = 1;
+	o.spec = "libc:malloc";
+	assert_null(ks_funclat__open(&o));	/* opts too small */
+}
+
+static void funclat_open__ifunc_only__einval(void **state)
+{
+	struct ks_funclat_opts o = { .sz = sizeof(o), .spec = "libc:strlen" };
+
+	errno = 0;
+	assert_null(ks_funclat__open(&o));
+	assert_int_equal(errno, EINVAL);
+}
+
+static void funclat_open__usdt_unknown_probe__enoent(void **state)
+{
+	struct ks_funclat_opts o = { .sz = sizeof(o), .mode = KS_FL_MODE_USDT,
+				     .spec = "/proc/self/exe:kscope_ut:nope" };
+
+	errno = 0;
+	assert_null(ks_funclat__open(&o));
+	assert_int_equal(errno, ENOENT);
+	o.spec = "/proc/self/exe:hello";	/* no provider */
+	assert_null(ks_funclat__open(&o));
+	assert_int_equal(errno, EINVAL);
+	o.spec = "/proc/self/exe:kscope_ut:a,b,c";	/* a pair is two names */
+	assert_null(ks_funclat__open(&o));
+	assert_int_equal(errno, EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -169,6 +223,10 @@ int main(void)
 		cmocka_unit_test(usdt_notes__own_binary__probe_inside_its_function),
 		cmocka_unit_test(usdt_notes__no_notes__zero),
 		cmocka_unit_test(hist_pct__values_at_bucket_top__not_below_min),
+		cmocka_unit_test(funclat_open__unknown_function__enoent),
+		cmocka_unit_test(funclat_open__bad_specs__einval),
+		cmocka_unit_test(funclat_open__ifunc_only__einval),
+		cmocka_unit_test(funclat_open__usdt_unknown_probe__enoent),
 	};
 
 	elfsym_probe_me(1);
