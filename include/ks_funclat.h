@@ -22,7 +22,7 @@
 #include "ks_types.h"
 
 #define KS_FL_MAX_PROBES	4096	/* distinct probe indexes (cookies) */
-#define KS_FL_DEPTH		32	/* timed nesting per thread (recursion); a power of 2 */
+#define KS_FL_DEPTH		32	/* timed nesting per thread; a power of 2 */
 
 /* Per (process, probe) aggregate, the value of the "stats" hash map. */
 struct ks_fl_key {
@@ -140,7 +140,7 @@ struct ks_usdt_note {
 	uint64_t sem_off;	/* file offset of the semaphore */
 };
 
-/* Parse .note.stapsdt of @path. Returns the count (>= 0) or -errno; free with ks_usdt_notes_free. */
+/* Parse .note.stapsdt of @path: the count (>= 0) or -errno; free with ks_usdt_notes_free(). */
 int ks_usdt_notes(const char *path, struct ks_usdt_note **out);
 void ks_usdt_notes_free(struct ks_usdt_note *notes, int n);
 

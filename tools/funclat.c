@@ -242,7 +242,8 @@ int ks_funclat_main(const struct ks_cmd *cmd, enum ks_fl_mode mode, int argc, ch
 			break;
 		case 'c':
 			if (mode == KS_FL_MODE_USDT)
-				return ks_usage_error(cmd, "--count is for functions (USDT probes are counted)");
+				return ks_usage_error(cmd, "--count is for functions "
+						      "(USDT probes are always counted)");
 			r.count_only = true;
 			break;
 		case 'm':

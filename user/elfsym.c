@@ -506,7 +506,7 @@ int ks_usdt_notes(const char *path, struct ks_usdt_note **out)
 				t->sem += base_addr - a[1];
 		}
 		if (vaddr_to_off(e, t->pc, &t->pc_off))
-			t->pc_off = t->pc;	/* no PT_LOAD: a relocatable object; best effort */
+			t->pc_off = t->pc;	/* no PT_LOAD (relocatable): best effort */
 		if (t->sem && vaddr_to_off(e, t->sem, &t->sem_off))
 			t->sem_off = 0;
 	}

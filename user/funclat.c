@@ -286,8 +286,8 @@ static int resolve_funcs(struct ks_funclat *fl, const char *funcs_spec)
 				if (p >= sizeof(impl))
 					break;
 			}
-			ks_err("'%s' in %s is an IFUNC (its symbol is the resolver, run once at load): "
-			       "probe its implementations instead%s%s", pats[k], fl->path,
+			ks_err("'%s' in %s is an IFUNC (its symbol is the resolver, run once "
+			       "at load): probe its implementations instead%s%s", pats[k], fl->path,
 			       m ? ": " : "", m ? impl : "");
 			err = -EINVAL;
 			goto out;
@@ -435,7 +435,8 @@ static int attach_all(struct ks_funclat *fl)
 
 				switch (pt->kind) {
 				case PT_ENTRY:
-					prog = r ? fl->skel->progs.fl_exit : fl->skel->progs.fl_entry;
+					prog = r ? fl->skel->progs.fl_exit :
+						   fl->skel->progs.fl_entry;
 					break;
 				case PT_COUNT:
 					prog = fl->skel->progs.fl_count;
@@ -701,7 +702,8 @@ retry:
 	}
 	if (fl->mode == KS_FL_MODE_USDT)
 		snprintf(fl->desc, sizeof(fl->desc), "%d USDT probe%s%s in %s (%d uprobes%s)",
-			 fl->nnames, fl->nnames == 1 ? "" : "s", fl->pair ? " (begin/end pair)" : "",
+			 fl->nnames, fl->nnames == 1 ? "" : "s",
+			 fl->pair ? " (begin/end pair)" : "",
 			 fl->path, fl->nprobes, fl->multi ? ", uprobe_multi" : "");
 	else
 		snprintf(fl->desc, sizeof(fl->desc), "%d function%s in %s (%d %s%s)", fl->nnames,

@@ -104,7 +104,8 @@ int main(int argc, char **argv)
 	int len;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: funclat_wl sleep5|malloc|fast|recurse|threads|longjmp N [FIFO]\n");
+		fprintf(stderr, "usage: funclat_wl "
+			"sleep5|malloc|fast|recurse|threads|longjmp N [FIFO]\n");
 		return 2;
 	}
 	n = atol(argv[2]);
