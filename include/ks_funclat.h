@@ -126,6 +126,12 @@ const char *ks_funclat__describe(const struct ks_funclat *fl);
 const char *ks_funclat__target(const struct ks_funclat *fl);
 /* Things the user must know: skipped IFUNCs, attach failures, fallbacks. */
 const char *ks_funclat__notes(const struct ks_funclat *fl);
+/*
+ * Totals per probe over all processes into @out (emptied first): one row per
+ * name, pid 0, comm "(all)", histograms merged. For system-wide summaries
+ * and the report.
+ */
+int ks_funclat_result__totals(const struct ks_funclat_result *res, struct ks_funclat_result *out);
 void ks_funclat__free(struct ks_funclat *fl);
 void ks_funclat_result__free(struct ks_funclat_result *res);
 const char *ks_fl_counter_name(enum ks_fl_counter c);

@@ -58,6 +58,7 @@ struct run {
 	bool json, ms, count_only, interval_mode;
 	FILE *f;
 	double t0;
+	struct ks_funclat_result totals;
 };
 
 static int cmp_row(const void *a, const void *b)
@@ -83,11 +84,36 @@ static const char *fmt_ns(double ns, char *buf, size_t len)
 	return buf;
 }
 
+static void print_row(struct run *r, const struct ks_funclat_row *w)
+{
+	char b[4][32], pid[16];
+
+	if (w->pid)
+		snprintf(pid, sizeof(pid), "%u", w->pid);
+	else
+		snprintf(pid, sizeof(pid), "-");
+	fprintf(r->f, "%-28s %8s %-16s %10llu", w->name, pid, w->comm,
+		(unsigned long long)w->calls);
+	if (w->timed && w->lat.count)
+		fprintf(r->f, " %10llu %10s %10s %10s %10s",
+			(unsigned long long)w->lat.count,
+			fmt_ns(ks_hist_pct(&w->lat, 50), b[0], 32),
+			fmt_ns(ks_hist_pct(&w->lat, 90), b[1], 32),
+			fmt_ns(ks_hist_pct(&w->lat, 99), b[2], 32),
+			fmt_ns(w->lat.max_ns, b[3], 32));
+	else if (w->timed)
+		fprintf(r->f, " %10d %10s %10s %10s %10s", 0, "-", "-", "-", "-");
+	if (w->unmatched || w->untimed)
+		fprintf(r->f, "  (%llu without return, %llu untimed)",
+			(unsigned long long)w->unmatched, (unsigned long long)w->untimed);
+	fputc('\n', r->f);
+}
+
 static void print_text(struct run *r, struct ks_funclat *fl, struct ks_funclat_result *res)
 {
 	const char *what = r->mode == KS_FL_MODE_USDT ? "PROBE" : "FUNCTION";
 	bool any_drop = false;
-	char b[4][32], title[256];
+	char title[256];
 	size_t i;
 	int c;
 
@@ -112,27 +138,14 @@ static void print_text(struct run *r, struct ks_funclat *fl, struct ks_funclat_r
 	if (!r->count_only)
 		fprintf(r->f, " %10s %10s %10s %10s %10s", "TIMED", "p50", "p90", "p99", "max");
 	fputc('\n', r->f);
-	for (i = 0; i < res->n; i++) {
-		const struct ks_funclat_row *w = &res->rows[i];
-
-		fprintf(r->f, "%-28s %8u %-16s %10llu", w->name, w->pid, w->comm,
-			(unsigned long long)w->calls);
-		if (w->timed && w->lat.count)
-			fprintf(r->f, " %10llu %10s %10s %10s %10s",
-				(unsigned long long)w->lat.count,
-				fmt_ns(ks_hist_pct(&w->lat, 50), b[0], 32),
-				fmt_ns(ks_hist_pct(&w->lat, 90), b[1], 32),
-				fmt_ns(ks_hist_pct(&w->lat, 99), b[2], 32),
-				fmt_ns(w->lat.max_ns, b[3], 32));
-		else if (w->timed)
-			fprintf(r->f, " %10d %10s %10s %10s %10s", 0, "-", "-", "-", "-");
-		if (w->unmatched || w->untimed)
-			fprintf(r->f, "  (%llu without return, %llu untimed)",
-				(unsigned long long)w->unmatched, (unsigned long long)w->untimed);
-		fputc('\n', r->f);
-	}
+	for (i = 0; i < res->n; i++)
+		print_row(r, &res->rows[i]);
 	if (!res->n)
 		fprintf(r->f, "(no calls seen)\n");
+	/* Several processes: a total per probe under them. */
+	if (res->n > 1 && !ks_funclat_result__totals(res, &r->totals) && r->totals.n < res->n)
+		for (i = 0; i < r->totals.n; i++)
+			print_row(r, &r->totals.rows[i]);
 	for (c = 0; c < KS_FL_CTR__COUNT; c++) {
 		if (!res->drops[c])
 			continue;
@@ -146,19 +159,10 @@ static void print_text(struct run *r, struct ks_funclat *fl, struct ks_funclat_r
 		fprintf(r->f, "note: %s\n", ks_funclat__notes(fl));
 }
 
-static void print_json(struct run *r, struct ks_funclat *fl, struct ks_funclat_result *res)
+static void json_rows(struct run *r, const struct ks_funclat_result *res)
 {
 	size_t i;
-	int c;
 
-	fprintf(r->f, "{\"command\":\"%s\",\"probe\":", r->mode == KS_FL_MODE_USDT ?
-		"usdt" : "funclat");
-	ks_json_str(r->f, r->spec);
-	fprintf(r->f, ",\"target\":");
-	ks_json_str(r->f, ks_funclat__target(fl));
-	fprintf(r->f, ",\"timed\":%s,\"interval\":{\"start_s\":%.3f,\"duration_s\":%.3f},"
-		"\"rows\":[", r->count_only ? "false" : "true",
-		res->t_start_ns / 1e9 - r->t0, (res->t_end_ns - res->t_start_ns) / 1e9);
 	for (i = 0; i < res->n; i++) {
 		const struct ks_funclat_row *w = &res->rows[i];
 
@@ -174,6 +178,25 @@ static void print_json(struct run *r, struct ks_funclat *fl, struct ks_funclat_r
 			ks_hist_json(r->f, &w->lat);
 		}
 		fputc('}', r->f);
+	}
+}
+
+static void print_json(struct run *r, struct ks_funclat *fl, struct ks_funclat_result *res)
+{
+	int c;
+
+	fprintf(r->f, "{\"command\":\"%s\",\"probe\":", r->mode == KS_FL_MODE_USDT ?
+		"usdt" : "funclat");
+	ks_json_str(r->f, r->spec);
+	fprintf(r->f, ",\"target\":");
+	ks_json_str(r->f, ks_funclat__target(fl));
+	fprintf(r->f, ",\"timed\":%s,\"interval\":{\"start_s\":%.3f,\"duration_s\":%.3f},"
+		"\"rows\":[", r->count_only ? "false" : "true",
+		res->t_start_ns / 1e9 - r->t0, (res->t_end_ns - res->t_start_ns) / 1e9);
+	json_rows(r, res);
+	if (!ks_funclat_result__totals(res, &r->totals)) {
+		fprintf(r->f, "],\"totals\":[");
+		json_rows(r, &r->totals);
 	}
 	fprintf(r->f, "],\"lost\":{");
 	for (c = 0; c < KS_FL_CTR__COUNT; c++)
@@ -319,6 +342,7 @@ int ks_funclat_main(const struct ks_cmd *cmd, enum ks_fl_mode mode, int argc, ch
 	ret = 0;
 cleanup:
 	ks_funclat_result__free(&res);
+	ks_funclat_result__free(&r.totals);
 	ks_funclat__free(fl);
 	if (ks_output_close(&out, ret == 0) && !ret)
 		ret = KS_EXIT_FAIL;

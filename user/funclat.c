@@ -933,6 +933,40 @@ void ks_funclat__free(struct ks_funclat *fl)
 	free(fl);
 }
 
+int ks_funclat_result__totals(const struct ks_funclat_result *res, struct ks_funclat_result *out)
+{
+	struct ks_funclat_row *t;
+	size_t i, j;
+	int err;
+
+	out->n = 0;
+	memcpy(out->drops, res->drops, sizeof(out->drops));
+	out->t_start_ns = res->t_start_ns;
+	out->t_end_ns = res->t_end_ns;
+	for (i = 0; i < res->n; i++) {
+		const struct ks_funclat_row *r = &res->rows[i];
+
+		for (j = 0; j < out->n; j++)
+			if (!strcmp(out->rows[j].name, r->name))
+				break;
+		if (j == out->n) {
+			err = add_row(out, &t);
+			if (err)
+				return err;
+			t->name = r->name;
+			t->target = r->target;
+			t->timed = r->timed;
+			snprintf(t->comm, sizeof(t->comm), "(all)");
+		}
+		t = &out->rows[j];
+		t->calls += r->calls;
+		t->unmatched += r->unmatched;
+		t->untimed += r->untimed;
+		ks_hist_merge(&t->lat, &r->lat);
+	}
+	return 0;
+}
+
 void ks_funclat_result__free(struct ks_funclat_result *res)
 {
 	if (!res)

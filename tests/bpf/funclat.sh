@@ -107,11 +107,17 @@ kpid=$!
 for i in $(seq 100); do grep -q '^Tracing' "$KS_TMP/sys.err" && break; sleep 0.1; done
 "$WL/funclat_wl" fast 30000 > /dev/null &
 wpid=$!
-wait $wpid
+"$WL/funclat_wl" fast 20000 > /dev/null &
+wpid2=$!
+wait $wpid $wpid2
 kill -INT $kpid
 wait $kpid
 rc=$?
 calls=$(jq -r --argjson p $wpid '[.rows[] | select(.pid == $p)][0].calls' "$KS_TMP/sys.json" 2>/dev/null)
 ks_check "system-wide: exit 0 on Ctrl-C, 30000 calls of the later process" \
 	"$([ $rc = 0 ] && [ "$calls" = 30000 ]; echo $?)" "exit 0 and 30000, saw $rc and $calls"
+calls2=$(jq -r --argjson p $wpid2 '[.rows[] | select(.pid == $p)][0].calls' "$KS_TMP/sys.json" 2>/dev/null)
+total=$(jq -r '.totals[0].calls' "$KS_TMP/sys.json" 2>/dev/null)
+ks_check "system-wide: second process 20000, total over processes 50000" \
+	"$([ "$calls2" = 20000 ] && [ "$total" = 50000 ]; echo $?)" "20000 and 50000, saw $calls2 and $total"
 exit $ks_failed
