@@ -17,6 +17,8 @@
 /* Without cookies (kernel < 5.15) only one probe index exists: only_idx. */
 const volatile bool use_cookie = true;
 const volatile __u32 only_idx = 0;
+/* kscope itself: its own calls (malloc while reading maps) are not counted. */
+const volatile __u32 self_tgid = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -117,8 +119,12 @@ static __always_inline void hist_add(struct ks_hist *h, __u64 ns)
 SEC("uprobe")
 int fl_count(struct pt_regs *ctx)
 {
-	struct ks_fl_val *v = stats_get(bpf_get_current_pid_tgid() >> 32, probe_idx(ctx));
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct ks_fl_val *v;
 
+	if (tgid == self_tgid)
+		return 0;
+	v = stats_get(tgid, probe_idx(ctx));
 	if (v)
 		__sync_fetch_and_add(&v->calls, 1);
 	return 0;
@@ -127,11 +133,15 @@ int fl_count(struct pt_regs *ctx)
 SEC("uprobe")
 int fl_entry(struct pt_regs *ctx)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32, idx = probe_idx(ctx), d;
-	struct ks_fl_val *v = stats_get(tgid, idx);
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32, idx, d;
 	struct ks_fl_stack *st;
 	struct ks_fl_frame *f;
+	struct ks_fl_val *v;
 
+	if (tgid == self_tgid)
+		return 0;
+	idx = probe_idx(ctx);
+	v = stats_get(tgid, idx);
 	if (v)
 		__sync_fetch_and_add(&v->calls, 1);
 	st = bpf_task_storage_get(&tstack, bpf_get_current_task_btf(), NULL,
@@ -169,6 +179,8 @@ int fl_exit(struct pt_regs *ctx)
 	__u32 d;
 	int i;
 
+	if ((bpf_get_current_pid_tgid() >> 32) == self_tgid)
+		return 0;
 	st = bpf_task_storage_get(&tstack, bpf_get_current_task_btf(), NULL, 0);
 	if (!st || !st->depth) {
 		bump(KS_FL_NO_ENTRY);
@@ -215,8 +227,11 @@ int fl_begin(struct pt_regs *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid(), ts;
 	struct ks_fl_open_key k = { .tid = (__u32)id, .idx = probe_idx(ctx) };
-	struct ks_fl_val *v = stats_get(id >> 32, k.idx);
+	struct ks_fl_val *v;
 
+	if ((id >> 32) == self_tgid)
+		return 0;
+	v = stats_get(id >> 32, k.idx);
 	if (v)
 		__sync_fetch_and_add(&v->calls, 1);
 	ts = bpf_ktime_get_ns();
@@ -237,6 +252,8 @@ int fl_end(struct pt_regs *ctx)
 	struct ks_fl_val *v;
 	__u64 delta;
 
+	if (sk.tgid == self_tgid)
+		return 0;
 	ts = bpf_map_lookup_elem(&opens, &k);
 	if (!ts) {
 		bump(KS_FL_END_NO_BEGIN);

@@ -669,6 +669,7 @@ retry:
 	}
 	fl->skel->rodata->use_cookie = cookies;
 	fl->skel->rodata->only_idx = 0;
+	fl->skel->rodata->self_tgid = getpid();
 	bpf_map__set_max_entries(fl->skel->maps.stats,
 				 opts->max_entries ? opts->max_entries : 8192);
 	if (fl->multi) {
