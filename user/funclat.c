@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -410,6 +411,27 @@ out:
 	return err;
 }
 
+/* Does @pid map the file at @path (same inode)? -1 when unknown. */
+static int pid_maps_file(uint32_t pid, const char *path)
+{
+	char mp[64], line[PATH_MAX + 128];
+	unsigned long long ino;
+	struct stat st;
+	int found = 0;
+	FILE *f;
+
+	if (stat(path, &st))
+		return -1;
+	snprintf(mp, sizeof(mp), "/proc/%u/maps", pid);
+	f = fopen(mp, "r");
+	if (!f)
+		return -1;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "%*s %*s %*s %*s %llu", &ino) == 1 && ino == st.st_ino;
+	fclose(f);
+	return found;
+}
+
 static int attach_all(struct ks_funclat *fl)
 {
 	int npid = fl->npids ? fl->npids : 1, i, p, r, nret, failed = 0, err = 0;
@@ -711,6 +733,10 @@ retry:
 			 fl->nnames == 1 ? "" : "s", fl->path, fl->nprobes,
 			 fl->count_only ? "uprobes, counting only" : "uprobes and uretprobes",
 			 fl->multi ? ", uprobe_multi" : "");
+	for (i = 0; i < fl->npids; i++)
+		if (!pid_maps_file(fl->pids[i], fl->path))
+			note(fl, "process %u does not map %s (yet): its calls are seen only "
+			     "if it loads it", fl->pids[i], fl->path);
 	fl->t_last = ks_now_ns();
 	free(spec);
 	return fl;
