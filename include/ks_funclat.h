@@ -8,13 +8,21 @@
  *
  * Library use (what `report --probe TARGET:FUNC` does):
  *
- *	LIBBPF_OPTS-style: struct ks_funclat_opts o = { .sz = sizeof(o),
- *		.spec = "libc:malloc,free", .pids = pids, .npids = n };
- *	struct ks_funclat *fl = ks_funclat__open(&o);	// NULL + errno, error printed
- *	struct ks_funclat_result r = {};
- *	... every interval: ks_funclat__read(fl, &r);	// rows since the last read
- *	for (i = 0; i < r.n; i++) print r.rows[i] (name, pid, comm, calls, lat);
- *	ks_funclat_result__free(&r); ks_funclat__free(fl);
+ *	struct ks_funclat_opts o = { .sz = sizeof(o), .mode = KS_FL_MODE_FUNC,
+ *				     .spec = "libc:malloc,free", .pids = pids, .npids = n };
+ *	struct ks_funclat *fl = ks_funclat__open(&o);	// NULL + errno; error printed
+ *	struct ks_funclat_result r = {}, tot = {};
+ *	ks_funclat__read(fl, &r);		// rows seen since open / the last read
+ *	ks_funclat_result__totals(&r, &tot);	// optional: one row per function
+ *	for (i = 0; i < r.n; i++)		// name, pid, comm, calls, timed, lat
+ *		ks_hist_pct(&r.rows[i].lat, 99) ...;
+ *	r.drops[]: what the kernel side lost (ks_fl_counter_name());
+ *	ks_funclat__notes(fl): skipped IFUNCs, failed attachments, unmapped files
+ *	ks_funclat_result__free(&r); ks_funclat_result__free(&tot);
+ *	ks_funclat__free(fl);
+ *
+ * Needs bpf_get_attach_cookie (5.15) to probe several functions at once and
+ * task local storage; uses uprobe_multi links (6.6) when the kernel has them.
  */
 #ifndef KS_FUNCLAT_H
 #define KS_FUNCLAT_H
