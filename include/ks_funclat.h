@@ -168,6 +168,7 @@ int ks_resolve_target(const char *target, int pid, char *buf, size_t len);
 
 struct ks_elf_func {
 	char *name;
+	char *demangled;	/* C++ "ns::f(int)", NULL if not mangled or no demangler */
 	uint64_t addr;		/* ELF vaddr */
 	uint64_t off;		/* file offset */
 	bool ifunc;		/* STT_GNU_IFUNC: the address is the resolver */
@@ -178,6 +179,8 @@ struct ks_elf_func {
  */
 int ks_elf_funcs(const char *path, struct ks_elf_func **out);
 void ks_elf_funcs_free(struct ks_elf_func *f, int n);
+/* C++ demangling through libstdc++'s __cxa_demangle (dlopen'ed); NULL + free(). */
+char *ks_demangle(const char *name);
 /* Levenshtein distance, capped at @cap (for "did you mean"). */
 int ks_edit_distance(const char *a, const char *b, int cap);
 #endif

@@ -27,7 +27,9 @@ static void usage(FILE *f)
 "                  then ldconfig -p and the standard library directories)\n"
 "  FUNC            a function name or a glob ('pthread_mutex_*'), matched\n"
 "                  against .symtab, .dynsym and the installed debug symbols\n"
-"                  (/usr/lib/debug/.build-id); aliases are probed once\n"
+"                  (/usr/lib/debug/.build-id); aliases are probed once.\n"
+"                  C++: the mangled or the demangled name, with or without\n"
+"                  parameters ('ns::Class::method*', 'f(int)')\n"
 "  -p, --pid PID   only these processes (comma list); ends when they exit.\n"
 "                  Default: every process that runs TARGET's code\n"
 "  -d, --duration S  stop after S seconds (default: until Ctrl-C)\n"
@@ -40,7 +42,8 @@ static void usage(FILE *f)
 "  kscope funclat libc:malloc,free -p 1234 -d 10\n"
 "  kscope funclat 'libc:pthread_mutex_*' -i 1\n"
 "  kscope funclat ./server:handle_request --json -o lat.json\n"
-"  kscope funclat --count 'bash:readline'\n");
+"  kscope funclat --count 'bash:readline'\n"
+"  kscope funclat './server:Server::handle*' -i 1\n");
 }
 KS_COMMAND(funclat, 40, "Latency histograms of user functions (uprobes)", cmd_funclat, usage);
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <dlfcn.h>
 #include <sys/stat.h>
 
 #include "ks_funclat.h"
@@ -211,6 +212,38 @@ int ks_resolve_target(const char *target, int pid, char *buf, size_t len)
 	return from_dirs(target, buf, len);
 }
 
+/*
+ * libstdc++ is loaded only when a mangled name shows up: no link-time
+ * dependency, and C programs never pay for it.
+ */
+typedef char *(*cxa_demangle_fn)(const char *, char *, size_t *, int *);
+
+char *ks_demangle(const char *name)
+{
+	static cxa_demangle_fn fn;
+	static bool tried;
+	int status = -1;
+	char *out;
+
+	if (!name || strncmp(name, "_Z", 2))
+		return NULL;
+	if (!tried) {
+		void *h = dlopen("libstdc++.so.6", RTLD_LAZY | RTLD_LOCAL);
+
+		tried = true;
+		if (h)
+			fn = (cxa_demangle_fn)dlsym(h, "__cxa_demangle");
+	}
+	if (!fn)
+		return NULL;
+	out = fn(name, NULL, NULL, &status);
+	if (status) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
 /* --- ELF --- */
 
 static Elf *elf_open(const char *path, int *fd)
@@ -361,6 +394,7 @@ static int add_syms(Elf *sym_elf, Elf *load_elf, struct funcs *fs)
 			fs->v[fs->n].name = strdup(name);
 			if (!fs->v[fs->n].name)
 				return -ENOMEM;
+			fs->v[fs->n].demangled = ks_demangle(name);
 			fs->v[fs->n].addr = sym.st_value;
 			fs->v[fs->n].off = off;
 			fs->v[fs->n].ifunc = type == STT_GNU_IFUNC;
@@ -405,6 +439,7 @@ int ks_elf_funcs(const char *path, struct ks_elf_func **out)
 		if (j && !cmp_func(&fs.v[j - 1], &fs.v[i])) {
 			fs.v[j - 1].ifunc |= fs.v[i].ifunc;
 			free(fs.v[i].name);
+			free(fs.v[i].demangled);
 			continue;
 		}
 		fs.v[j++] = fs.v[i];
@@ -419,8 +454,10 @@ void ks_elf_funcs_free(struct ks_elf_func *f, int n)
 
 	if (!f)
 		return;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		free(f[i].name);
+		free(f[i].demangled);
+	}
 	free(f);
 }
 

@@ -226,6 +226,32 @@ static int split_list(char *s, const char **v, int max)
 	return n;
 }
 
+/*
+ * A pattern matches the symbol, or for C++ its demangled name with or
+ * without the parameters ("Server::handle*" and "Server::handle(int)");
+ * *shown is the name to print.
+ */
+static bool func_match(const char *pat, const struct ks_elf_func *f, const char **shown)
+{
+	const char *p;
+	char base[512];
+
+	*shown = f->name;
+	if (!fnmatch(pat, f->name, 0))
+		return true;
+	if (!f->demangled)
+		return false;
+	*shown = f->demangled;
+	if (!fnmatch(pat, f->demangled, 0))
+		return true;
+	p = strchr(f->demangled, '(');
+	if (!p || p == f->demangled || (size_t)(p - f->demangled) >= sizeof(base))
+		return false;
+	memcpy(base, f->demangled, p - f->demangled);
+	base[p - f->demangled] = 0;
+	return !fnmatch(pat, base, 0);
+}
+
 static int resolve_funcs(struct ks_funclat *fl, const char *funcs_spec)
 {
 	struct ks_elf_func *fs = NULL;
@@ -256,12 +282,14 @@ static int resolve_funcs(struct ks_funclat *fl, const char *funcs_spec)
 		goto out;
 	}
 	for (i = 0; i < nf; i++)
-		names[i] = fs[i].name;
+		names[i] = fs[i].demangled ? fs[i].demangled : fs[i].name;
 	for (k = 0; k < np; k++) {
 		int hit = 0, ifuncs = 0;
 
 		for (i = 0; i < nf; i++) {
-			if (fnmatch(pats[k], fs[i].name, 0))
+			const char *shown;
+
+			if (!func_match(pats[k], &fs[i], &shown))
 				continue;
 			if (fs[i].ifunc) {
 				ifuncs++;
@@ -272,7 +300,7 @@ static int resolve_funcs(struct ks_funclat *fl, const char *funcs_spec)
 				if (picks[j].f == &fs[i])
 					break;
 			if (j == npick)
-				picks[npick++] = (struct pick){ &fs[i], fs[i].name };
+				picks[npick++] = (struct pick){ &fs[i], shown };
 		}
 		if (ifuncs && !hit) {
 			char impl[512] = "";
@@ -639,8 +667,16 @@ struct ks_funclat *ks_funclat__open(const struct ks_funclat_opts *opts)
 	for (i = 0; i < fl->npids; i++)
 		fl->pids[i] = opts->pids[i];
 
-	/* TARGET:FUNCS / BINARY:PROVIDER:NAMES, split from the right. */
-	sep = strrchr(spec, ':');
+	/*
+	 * BINARY:PROVIDER:NAMES splits from the right; TARGET:FUNCS at the first
+	 * lone ':' (C++ functions have "::" in them).
+	 */
+	if (fl->mode == KS_FL_MODE_USDT) {
+		sep = strrchr(spec, ':');
+	} else {
+		for (sep = strchr(spec, ':'); sep && sep[1] == ':'; )
+			sep = strchr(sep + 2, ':');
+	}
 	if (!sep || sep == spec) {
 		ks_err("bad probe '%s': expected %s", opts->spec, fl->mode == KS_FL_MODE_USDT ?
 		       "BINARY:PROVIDER:NAME[,END]" : "TARGET:FUNC[,FUNC...]");

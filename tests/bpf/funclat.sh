@@ -67,6 +67,12 @@ ks_check "longjmp: inner 30 calls, 30 reported without return" \
 	"$([ "$ic" = 30 ] && [ "$iu" = 30 ] && [ "$skipped" = 30 ]; echo $?)" \
 	"30 calls, 30 unmatched, 30 skipped_return; saw $ic, $iu, $skipped"
 
+# 3c. C++: a glob on the demangled name, "::" inside the function part.
+traced cpp "$WL/funclat_wl" cpp 500 -- funclat "$WL/funclat_wl:Server::hand*"
+calls=$(jrow cpp "Server::handle(int)" .calls)
+ks_check "C++: 'Server::hand*' matches Server::handle(int), 500 calls" \
+	"$([ "$calls" = 500 ]; echo $?)" "500, saw $calls: $(cat "$KS_TMP/cpp.err")"
+
 # 4. --count: exact counts without timing.
 traced cnt "$WL/funclat_wl" fast 200000 -- funclat --count "$WL/funclat_wl:wl_fast"
 calls=$(jrow cnt wl_fast .calls)

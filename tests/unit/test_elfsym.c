@@ -30,6 +30,18 @@ static void edit_distance__typos__small(void **state)
 	assert_int_equal(ks_edit_distance("a", "abcdefghijkl", 3), 3);	/* capped */
 }
 
+static void demangle__cpp_and_c_names__demangled_or_null(void **state)
+{
+	char *d = ks_demangle("_ZN6Server6handleEi");
+
+	assert_non_null(d);
+	assert_string_equal(d, "Server::handle(int)");
+	free(d);
+	assert_null(ks_demangle("malloc"));
+	assert_null(ks_demangle("_Znot_valid!"));
+	assert_null(ks_demangle(NULL));
+}
+
 static void resolve_target__libc_by_name__libc_so(void **state)
 {
 	char buf[PATH_MAX];
@@ -214,6 +226,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(edit_distance__typos__small),
+		cmocka_unit_test(demangle__cpp_and_c_names__demangled_or_null),
 		cmocka_unit_test(resolve_target__libc_by_name__libc_so),
 		cmocka_unit_test(resolve_target__own_maps__finds_libc),
 		cmocka_unit_test(resolve_target__unknown__enoent),

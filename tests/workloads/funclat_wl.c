@@ -11,6 +11,8 @@
  *   recurse  N calls of wl_recurse(3): 4 nested frames, 1 ms sleep in the leaf
  *   threads  4 threads, each making N calls of wl_recurse(1) (2 nested
  *            frames, 1 ms sleep in the leaf): 8N timed calls, interleaved
+ *   cpp      N calls of a function whose symbol is the C++ mangled name of
+ *            Server::handle(int) (an asm label: C++ names without a C++ build)
  *   longjmp  N calls of wl_jump_outer(), each calling wl_jump_inner(), which
  *            longjmps back into wl_jump_outer: inner never returns
  */
@@ -69,6 +71,13 @@ static void *thread_main(void *arg)
 	return arg;
 }
 
+NOINLINE int wl_cpp_handle(int x) __asm__("_ZN6Server6handleEi");
+NOINLINE int wl_cpp_handle(int x)
+{
+	__asm__ volatile("" : "+r"(x) :: "memory");
+	return x + 2;
+}
+
 static jmp_buf jump_env;
 
 NOINLINE void wl_jump_inner(int x)
@@ -105,7 +114,7 @@ int main(int argc, char **argv)
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: funclat_wl "
-			"sleep5|malloc|fast|recurse|threads|longjmp N [FIFO]\n");
+			"sleep5|malloc|fast|recurse|threads|cpp|longjmp N [FIFO]\n");
 		return 2;
 	}
 	n = atol(argv[2]);
@@ -145,6 +154,9 @@ int main(int argc, char **argv)
 				return 1;
 		for (i = 0; i < 4; i++)
 			pthread_join(th[i], NULL);
+	} else if (!strcmp(argv[1], "cpp")) {
+		for (i = 0; i < n; i++)
+			wl_cpp_handle(i);
 	} else if (!strcmp(argv[1], "longjmp")) {
 		for (i = 0; i < n; i++)
 			if (wl_jump_outer(i) != 1)
