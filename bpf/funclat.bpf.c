@@ -14,9 +14,12 @@
 #include <bpf/bpf_tracing.h>
 #include "ks_funclat.h"
 
-/* Without cookies (kernel < 5.15) only one probe index exists: only_idx. */
+/*
+ * Without cookies (kernel < 5.15) the probe is told by its address: a file
+ * offset and its runtime address share their offset in the page, so
+ * ip_idx[IP & 0xfff] holds index + 1 (the loader checks they are distinct).
+ */
 const volatile bool use_cookie = true;
-const volatile __u32 only_idx = 0;
 /* kscope itself: its own calls (malloc while reading maps) are not counted. */
 const volatile __u32 self_tgid = 0;
 
@@ -51,6 +54,13 @@ struct {
 } zero SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, KS_FL_PAGE_MASK + 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} ip_idx SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, KS_FL_CTR__COUNT);
 	__type(key, __u32);
@@ -72,9 +82,19 @@ static __always_inline void bump(__u32 c)
 		(*v)++;
 }
 
-static __always_inline __u32 probe_idx(void *ctx)
+/* The probe index, or KS_FL_MAX_PROBES when unknown (counted). */
+static __always_inline __u32 probe_idx(struct pt_regs *ctx)
 {
-	return use_cookie ? (__u32)bpf_get_attach_cookie(ctx) : only_idx;
+	__u32 k, *v;
+
+	if (use_cookie)
+		return (__u32)bpf_get_attach_cookie(ctx);
+	k = PT_REGS_IP(ctx) & KS_FL_PAGE_MASK;
+	v = bpf_map_lookup_elem(&ip_idx, &k);
+	if (v && *v)
+		return *v - 1;
+	bump(KS_FL_UNKNOWN_IP);
+	return KS_FL_MAX_PROBES;
 }
 
 static __always_inline struct ks_fl_val *stats_get(__u32 tgid, __u32 idx)
@@ -119,12 +139,15 @@ static __always_inline void hist_add(struct ks_hist *h, __u64 ns)
 SEC("uprobe")
 int fl_count(struct pt_regs *ctx)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32, idx;
 	struct ks_fl_val *v;
 
 	if (tgid == self_tgid)
 		return 0;
-	v = stats_get(tgid, probe_idx(ctx));
+	idx = probe_idx(ctx);
+	if (idx >= KS_FL_MAX_PROBES)
+		return 0;
+	v = stats_get(tgid, idx);
 	if (v)
 		__sync_fetch_and_add(&v->calls, 1);
 	return 0;
@@ -141,6 +164,8 @@ int fl_entry(struct pt_regs *ctx)
 	if (tgid == self_tgid)
 		return 0;
 	idx = probe_idx(ctx);
+	if (idx >= KS_FL_MAX_PROBES)
+		return 0;
 	v = stats_get(tgid, idx);
 	if (v)
 		__sync_fetch_and_add(&v->calls, 1);
@@ -229,7 +254,7 @@ int fl_begin(struct pt_regs *ctx)
 	struct ks_fl_open_key k = { .tid = (__u32)id, .idx = probe_idx(ctx) };
 	struct ks_fl_val *v;
 
-	if ((id >> 32) == self_tgid)
+	if ((id >> 32) == self_tgid || k.idx >= KS_FL_MAX_PROBES)
 		return 0;
 	v = stats_get(id >> 32, k.idx);
 	if (v)
@@ -252,7 +277,7 @@ int fl_end(struct pt_regs *ctx)
 	struct ks_fl_val *v;
 	__u64 delta;
 
-	if (sk.tgid == self_tgid)
+	if (sk.tgid == self_tgid || k.idx >= KS_FL_MAX_PROBES)
 		return 0;
 	ts = bpf_map_lookup_elem(&opens, &k);
 	if (!ts) {

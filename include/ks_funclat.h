@@ -21,8 +21,10 @@
  *	ks_funclat_result__free(&r); ks_funclat_result__free(&tot);
  *	ks_funclat__free(fl);
  *
- * Needs bpf_get_attach_cookie (5.15) to probe several functions at once and
- * task local storage; uses uprobe_multi links (6.6) when the kernel has them.
+ * Needs task local storage (5.11). Uses attach cookies (5.15) to tell probes
+ * apart, else their address in the page; uprobe_multi links (6.6) when the
+ * kernel has them, else one perf_event uprobe per probe. KSCOPE_NO_COOKIE=1
+ * and KSCOPE_NO_UPROBE_MULTI=1 force the fallbacks (tests).
  */
 #ifndef KS_FUNCLAT_H
 #define KS_FUNCLAT_H
@@ -31,6 +33,7 @@
 
 #define KS_FL_MAX_PROBES	4096	/* distinct probe indexes (cookies) */
 #define KS_FL_DEPTH		32	/* timed nesting per thread; a power of 2 */
+#define KS_FL_PAGE_MASK		0xfff	/* no cookies: probes told apart by IP & this */
 
 /* Per (process, probe) aggregate, the value of the "stats" hash map. */
 struct ks_fl_key {
@@ -74,6 +77,7 @@ enum ks_fl_counter {
 	KS_FL_SKIPPED_RET,	/* an entry whose return never came (longjmp, exception) */
 	KS_FL_OPEN_FULL,	/* begin/end map full: a pair untimed */
 	KS_FL_END_NO_BEGIN,	/* an end without a begin on the same thread */
+	KS_FL_UNKNOWN_IP,	/* no cookies: a hit whose address is no known probe */
 	KS_FL_CTR__COUNT,
 };
 

@@ -54,6 +54,7 @@ static const char *const ctr_keys[KS_FL_CTR__COUNT] = {
 	[KS_FL_SKIPPED_RET] = "skipped_return",
 	[KS_FL_OPEN_FULL] = "begin_map_full",
 	[KS_FL_END_NO_BEGIN] = "end_without_begin",
+	[KS_FL_UNKNOWN_IP] = "unknown_address",
 };
 
 struct run {

@@ -69,6 +69,7 @@ static const char *const ctr_names[KS_FL_CTR__COUNT] = {
 	[KS_FL_SKIPPED_RET] = "entry whose return never came (longjmp/exception)",
 	[KS_FL_OPEN_FULL] = "begin/end map full (pair untimed)",
 	[KS_FL_END_NO_BEGIN] = "end without a begin on the same thread",
+	[KS_FL_UNKNOWN_IP] = "hit at an address of no known probe (no cookies)",
 };
 
 const char *ks_fl_counter_name(enum ks_fl_counter c)
@@ -439,6 +440,42 @@ out:
 	return err;
 }
 
+/*
+ * Without attach cookies a hit is identified by its address modulo the page
+ * size (mmap keeps a file offset's place in its page): the probes of
+ * different indexes must differ there.
+ */
+static int check_page_offsets(struct ks_funclat *fl)
+{
+	int i, j;
+
+	for (i = 0; i < fl->npts; i++) {
+		for (j = 0; j < i; j++) {
+			if (fl->pts[i].idx == fl->pts[j].idx ||
+			    (fl->pts[i].off & KS_FL_PAGE_MASK) != (fl->pts[j].off & KS_FL_PAGE_MASK))
+				continue;
+			ks_err("without bpf_get_attach_cookie (kernel < 5.15) probes are told apart "
+			       "by their address in the page: %s and %s collide; probe them in "
+			       "separate runs", fl->names[fl->pts[i].idx], fl->names[fl->pts[j].idx]);
+			return -EOPNOTSUPP;
+		}
+	}
+	return 0;
+}
+
+static int fill_ip_idx(struct ks_funclat *fl)
+{
+	int fd = bpf_map__fd(fl->skel->maps.ip_idx), i;
+
+	for (i = 0; i < fl->npts; i++) {
+		__u32 k = fl->pts[i].off & KS_FL_PAGE_MASK, v = fl->pts[i].idx + 1;
+
+		if (bpf_map_update_elem(fd, &k, &v, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
 /* Does @pid map the file at @path (same inode)? -1 when unknown. */
 static int pid_maps_file(uint32_t pid, const char *path)
 {
@@ -709,13 +746,14 @@ struct ks_funclat *ks_funclat__open(const struct ks_funclat_opts *opts)
 	if (err)
 		goto err_free;
 
-	cookies = libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_get_attach_cookie,
+	cookies = !getenv("KSCOPE_NO_COOKIE") &&
+		  libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_get_attach_cookie,
 					  NULL) == 1;
-	if (!cookies && fl->nnames > 1) {
-		ks_err("probing %d functions at once needs bpf_get_attach_cookie (kernel >= 5.15); "
-		       "probe one at a time", fl->nnames);
-		err = -EOPNOTSUPP;
-		goto err_free;
+	if (!cookies) {
+		err = check_page_offsets(fl);
+		if (err)
+			goto err_free;
+		note(fl, "no bpf_get_attach_cookie: probes told apart by their address in the page");
 	}
 	fl->multi = !getenv("KSCOPE_NO_UPROBE_MULTI");
 retry:
@@ -726,7 +764,6 @@ retry:
 		goto err_free;
 	}
 	fl->skel->rodata->use_cookie = cookies;
-	fl->skel->rodata->only_idx = 0;
 	fl->skel->rodata->self_tgid = getpid();
 	bpf_map__set_max_entries(fl->skel->maps.stats,
 				 opts->max_entries ? opts->max_entries : 8192);
@@ -746,6 +783,13 @@ retry:
 		ks_err("cannot load the funclat BPF programs: %s (kscope -v -v shows "
 		       "the verifier log)", strerror(-err));
 		goto err_free;
+	}
+	if (!cookies) {
+		err = fill_ip_idx(fl);
+		if (err) {
+			ks_err("cannot fill the probe address map: %s", strerror(-err));
+			goto err_free;
+		}
 	}
 	if (fl->multi) {
 		err = attach_all_multi(fl);

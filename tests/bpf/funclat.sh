@@ -87,6 +87,16 @@ timed=$(jrow legacy wl_sleep5 .latency.count)
 ks_check "perf_event uprobes (no uprobe_multi): 10 calls, 10 timed" \
 	"$([ "$calls" = 10 ] && [ "$timed" = 10 ] && ! grep -q uprobe_multi "$KS_TMP/legacy.err"; echo $?)" \
 	"10/10 without uprobe_multi, saw $calls/$timed: $(cat "$KS_TMP/legacy.err")"
+# 4c. No attach cookies (kernels < 5.15, and no uprobe_multi there either):
+#     probes told apart by their address; two functions, nesting, exact counts.
+KSCOPE_NO_COOKIE=1 KSCOPE_NO_UPROBE_MULTI=1 traced old "$WL/funclat_wl" recurse 10 -- \
+	funclat "$WL/funclat_wl:wl_recurse,wl_sleep5"
+calls=$(jrow old wl_recurse .calls); timed=$(jrow old wl_recurse .latency.count)
+other=$(jrow old wl_sleep5 .calls)
+ks_check "no cookies: 40 nested calls of wl_recurse, 40 timed, none mistaken for wl_sleep5" \
+	"$([ "$calls" = 40 ] && [ "$timed" = 40 ] && [ "$other" = none ] &&
+	   grep -q "told apart by their address" "$KS_TMP/old.err"; echo $?)" \
+	"40/40/none, saw $calls/$timed/$other: $(cat "$KS_TMP/old.err")"
 grep -q "uprobe_multi" "$KS_TMP/sleep.err"
 ks_check "uprobe_multi used where the kernel has it" $? "uprobe_multi in: $(cat "$KS_TMP/sleep.err")"
 

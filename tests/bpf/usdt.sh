@@ -59,6 +59,13 @@ ks_check "pair: 100 begins, 100 timed" "$([ "$n" = 100 ] && [ "$timed" = 100 ]; 
 ks_check "pair: p50 between 2 and 4 ms" "$(ks_true "$p50 >= 2000 && $p50 <= 4000"; echo $?)" \
 	"expected 2000..4000 us, saw $p50"
 
+# 4b. A pair without attach cookies: begin and end told apart by address.
+KSCOPE_NO_COOKIE=1 traced oldpair "$BIN" 200 -- usdt "$BIN:kscope_wl:work_begin,work_end"
+n=$(jrow oldpair kscope_wl:work_begin,work_end .calls)
+timed=$(jrow oldpair kscope_wl:work_begin,work_end .latency.count)
+ks_check "pair without cookies: 20 begins, 20 timed" "$([ "$n" = 20 ] && [ "$timed" = 20 ]; echo $?)" \
+	"20/20, saw $n/$timed: $(cat "$KS_TMP/oldpair.err")"
+
 # 5. Unknown probe: exit 1 with near matches; a malformed spec: exit 1.
 "$KSCOPE" usdt "$BIN:kscope_wl:tik" -d 1 > /dev/null 2> "$KS_TMP/bad.err"
 rc=$?
