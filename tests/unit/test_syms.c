@@ -98,7 +98,10 @@ static int setup(void **state)
 	    sh("cd %s && gcc -O1 -g -fPIE -pie -rdynamic -Wl,--build-id=none t.c -o link && "
 	       "cp link link.full && objcopy --only-keep-debug link link.debug && "
 	       "strip --strip-all link && objcopy --add-gnu-debuglink=link.debug link && "
-	       "mkdir -p .debug && mv link.debug .debug/", tmp))
+	       "mkdir -p .debug && mv link.debug .debug/", tmp) ||
+	    /* a library dlopen'ed after the snapshot */
+	    sh("cd %s && echo 'int late_fn(int x) { return x * 5 + 2; }' > late.c && "
+	       "gcc -O1 -shared -fPIC late.c -o late.so", tmp))
 		return -1;
 	return 0;
 }
@@ -434,6 +437,35 @@ static void user__after_exit__snapshot_still_resolves(void **state)
 	ks_symbolizer__free(s);
 }
 
+static void add_pid__refresh__sees_library_mapped_later(void **state)
+{
+	struct ks_symbolizer *s = ks_symbolizer__new();
+	struct ks_sym sym;
+	char f[300];
+	void *h, *fn;
+
+	path_of(f, sizeof(f), "late.so");
+	assert_int_equal(ks_symbolizer__add_pid(s, getpid(), false), 0);
+	h = dlopen(f, RTLD_NOW | RTLD_LOCAL);
+	assert_non_null(h);
+	fn = dlsym(h, "late_fn");
+	assert_non_null(fn);
+	/* not in the snapshot, and no refresh asked: unknown */
+	assert_int_equal(ks_symbolizer__add_pid(s, getpid(), false), 0);
+	assert_int_equal(ks_symbolizer__user(s, getpid(), (uintptr_t)fn + 1, &sym), -ENOENT);
+	assert_int_equal(ks_symbolizer__add_pid(s, getpid(), true), 0);
+	assert_int_equal(ks_symbolizer__user(s, getpid(), (uintptr_t)fn + 1, &sym), 0);
+	assert_non_null(sym.name);
+	assert_string_equal(sym.name, "late_fn");
+	assert_string_equal(sym.module, f);
+	/* dropped: the next lookup takes a new snapshot */
+	ks_symbolizer__drop_pid(s, getpid());
+	assert_int_equal(ks_symbolizer__user(s, getpid(), (uintptr_t)fn + 1, &sym), 0);
+	assert_string_equal(sym.name, "late_fn");
+	dlclose(h);
+	ks_symbolizer__free(s);
+}
+
 static void kernel__kallsyms__finds_symbol(void **state)
 {
 	struct ks_symbolizer *s = ks_symbolizer__new();
@@ -562,6 +594,7 @@ int main(void)
 		cmocka_unit_test(user__perf_map__jit_symbols),
 		cmocka_unit_test(user__unknown_address__enoent),
 		cmocka_unit_test(user__after_exit__snapshot_still_resolves),
+		cmocka_unit_test(add_pid__refresh__sees_library_mapped_later),
 		cmocka_unit_test(kernel__kallsyms__finds_symbol),
 		cmocka_unit_test(unwind__own_stack__chain_named),
 	};
