@@ -67,6 +67,19 @@ grep -Eq "^Accounting: [0-9]+ samples" "$KS_TMP/text.out" && grep -Eq "lost: [0-
 ks_check "text output has the accounting" $? "Accounting/lost/unwound lines, saw: $(grep -A5 Accounting "$KS_TMP/text.out")"
 kill "$pid" 2>/dev/null
 
+# 5b. Exports straight from the profiler: SVG (valid XML), pprof (go tool
+#     pprof agrees on the hot function).
+ks_spawn "$WL/cpu_chain" 5
+pid=$KS_LAST_PID
+"$KSCOPE" profile -p "$pid" -d 1.5 -o "$KS_TMP/cpu.svg" 2>/dev/null
+xmllint --noout "$KS_TMP/cpu.svg" 2>/dev/null && grep -q chain_leaf "$KS_TMP/cpu.svg"
+ks_check "profile -o cpu.svg: valid SVG naming the hot function" $? "xmllint-clean SVG with chain_leaf"
+"$KSCOPE" profile -p "$pid" -d 1.5 -o "$KS_TMP/cpu.pb.gz" 2>/dev/null
+top=$(go tool pprof -top "$KS_TMP/cpu.pb.gz" 2>/dev/null | awk '/flat%/ {getline; print $NF; exit}')
+ks_check "profile -o cpu.pb.gz: go tool pprof's top function is chain_leaf" \
+	"$([ "$top" = chain_leaf ]; echo $?)" "chain_leaf, saw '$top'"
+kill "$pid" 2>/dev/null
+
 # 6. Bad input.
 "$KSCOPE" profile -p 999999999 -d 1 > "$KS_TMP/bad.out" 2>&1
 rc=$?
