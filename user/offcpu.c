@@ -378,6 +378,13 @@ int ks_offcpu__read(struct ks_offcpu *c, struct ks_model *m)
 			      "frame-pointer walks only: stacks through code without frame "
 			      "pointers are truncated");
 	}
+	if (!c->o.no_stacks && c->kind == KS_TP_BTF && c->o.stack_min_us &&
+	    !strstr(a->notes, "stack not taken")) {
+		snprintf(a->notes + strlen(a->notes), sizeof(a->notes) - strlen(a->notes),
+			 "%speriods under %llu us: time counted, stack not taken "
+			 "(--stack-min-us 0 takes all)", a->notes[0] ? "; " : "",
+			 (unsigned long long)c->o.stack_min_us);
+	}
 	if (s[KS_OFFCPU_FILTERED] != c->prev_stats[KS_OFFCPU_FILTERED] &&
 	    !strstr(a->notes, "-m/-M")) {
 		snprintf(a->notes + strlen(a->notes), sizeof(a->notes) - strlen(a->notes),
