@@ -324,9 +324,9 @@ static int read_map(struct ks_offcpu *c, struct ks_model *m)
 			if (!us)
 				continue;
 			kr.reason = r;
-			if (c->o.no_stacks)
-				err = ks_stacks__add(c->stacks, k->tgid, k->pid, comm, NULL, 0,
-						     NULL, 0, false, ks_offcpu_reason_name(r), us);
+			if (c->o.no_stacks)	/* no frames (non-NULL: memcmp'd) */
+				err = ks_stacks__add(c->stacks, k->tgid, k->pid, comm, kips, 0,
+						     uips, 0, false, ks_offcpu_reason_name(r), us);
 			else
 				err = add_stack(c, m->offcpu, &kr, kips, nk, uips, nu, wk,
 						nwk < 0 ? 0 : nwk, wu, nwu < 0 ? 0 : nwu, us);
