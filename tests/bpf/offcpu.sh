@@ -70,7 +70,6 @@ ks_check "offcpu --cgroup missing dir exits 1" "$([ $? = 1 ]; echo $?)" "exit 1"
 
 # 5. The fallbacks: raw_tp and classic tracepoints see the same sleeper.
 for kind in raw_tp tracepoint; do
-	KSCOPE_TP=$kind "$KSCOPE" offcpu -p "$pid" -d 1 --json > "$KS_TMP/$kind.json" 2>&1
 	ks_spawn "$WL/offcpu_sleep" 3
 	p2=$KS_LAST_PID
 	sleep 0.2
