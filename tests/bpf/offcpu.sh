@@ -35,7 +35,7 @@ kill "$pid" 2>/dev/null
 
 # 2. Four CPU-bound processes pinned to one CPU: their off-CPU time is
 #    almost all "waiting for CPU".
-"$WL/spin_pinned" 8 4 0 > "$KS_TMP/spin.pids" &
+"$WL/spin_pinned" 30 4 0 > "$KS_TMP/spin.pids" &
 ks_children+=($!)
 sleep 0.3
 pids=$(cat "$KS_TMP/spin.pids")
@@ -57,6 +57,8 @@ ks_check "pinned spinners: >= 90% of off-CPU time is \"waiting for CPU\"" \
 read -r m t pct < <($FOLDED share "$KS_TMP/spin.folded" spin_pinned '^spin_pinned;waiting for CPU;')
 ks_check "pinned spinners (folded): reason frame \"waiting for CPU\" right after the process" \
 	"$(ks_true "$t > 0 && $pct >= 90"; echo $?)" "expected >= 90%, saw $pct% of $t us: $(head -c 300 "$KS_TMP/spin.ferr")"
+
+kill ${pids//,/ } 2>/dev/null
 
 # 4. Bad input: clear errors, usage exit codes.
 "$KSCOPE" offcpu -p 999999999 -d 1 > /dev/null 2>&1
