@@ -41,7 +41,7 @@ struct ks_offcpu_val {
 
 /* Counters beyond the shared drops (index into the "stats" percpu array). */
 enum ks_offcpu_stat {
-	KS_OFFCPU_SWITCHES = 0,		/* switch-outs of wanted tasks */
+	KS_OFFCPU_SWITCHES = 0,		/* reserved (not counted: a lookup per switch) */
 	KS_OFFCPU_PERIODS,		/* off-CPU periods ended and recorded */
 	KS_OFFCPU_FILTERED,		/* periods outside -m/-M */
 	KS_OFFCPU_STAT__COUNT,

@@ -271,7 +271,7 @@ static int read_map(struct ks_offcpu *c, struct ks_model *m)
 	static uint64_t kips[KS_MAX_STACK_DEPTH], uips[KS_MAX_STACK_DEPTH];
 	static uint64_t wk[KS_MAX_STACK_DEPTH], wu[KS_MAX_STACK_DEPTH];
 	struct ks_offcpu_key key, next, *keys = NULL;
-	struct ks_offcpu_val v;
+	struct ks_offcpu_val *vals;
 	size_t n = 0, cap = 0, i;
 	int err = 0, nk, nu, nwk, nwu, r;
 
@@ -287,13 +287,27 @@ static int read_map(struct ks_offcpu *c, struct ks_model *m)
 		}
 		keys[n++] = key = next;
 	}
+	/*
+	 * Take every value out first, then name the stacks: symbolization is
+	 * slow, and the kernel keeps adding while it runs.
+	 */
+	vals = calloc(n ? n : 1, sizeof(*vals));
+	if (!vals) {
+		free(keys);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++)
+		if (bpf_map_lookup_and_delete_elem(fd, &keys[i], &vals[i]) &&
+		    (bpf_map_lookup_elem(fd, &keys[i], &vals[i]) ||
+		     bpf_map_delete_elem(fd, &keys[i])))
+			memset(&vals[i], 0, sizeof(vals[i]));
 	for (i = 0; i < n && !err; i++) {
 		const struct ks_offcpu_key *k = &keys[i];
+		const struct ks_offcpu_val *vp = &vals[i];
 		char comm[KS_COMM_LEN + 1] = {};
 		struct ks_task *t;
 
-		if (bpf_map_lookup_and_delete_elem(fd, k, &v) &&
-		    (bpf_map_lookup_elem(fd, k, &v) || bpf_map_delete_elem(fd, k)))
+		if (!vp->count)
 			continue;
 		memcpy(comm, k->comm, KS_COMM_LEN);
 		t = ks_model__task(m, k->pid, k->tgid, comm);
@@ -302,7 +316,7 @@ static int read_map(struct ks_offcpu *c, struct ks_model *m)
 			break;
 		}
 		for (r = 0; r < KS_OFF__COUNT; r++)
-			t->offcpu_ns[r] += v.ns[r];
+			t->offcpu_ns[r] += vp->ns[r];
 		nk = read_stack(kfd, k->kstack, kips);
 		nu = read_stack(sfd, k->ustack, uips);
 		if (nk < 0 || nu < 0) {
@@ -319,19 +333,20 @@ static int read_map(struct ks_offcpu *c, struct ks_model *m)
 		/* one profile stack per reason seen under these stacks */
 		for (r = 0; r < KS_OFF__COUNT && !err; r++) {
 			struct ks_offcpu_key kr = *k;
-			uint64_t us = (v.ns[r] + 500) / 1000;
+			uint64_t us = (vp->ns[r] + 500) / 1000;
 
 			if (!us)
 				continue;
 			kr.reason = r;
-			if (c->o.no_stacks)
-				err = ks_stacks__add(c->stacks, k->tgid, k->pid, comm, NULL, 0,
-						     NULL, 0, false, ks_offcpu_reason_name(r), us);
+			if (c->o.no_stacks)	/* no frames (non-NULL: memcmp'd) */
+				err = ks_stacks__add(c->stacks, k->tgid, k->pid, comm, kips, 0,
+						     uips, 0, false, ks_offcpu_reason_name(r), us);
 			else
 				err = add_stack(c, m->offcpu, &kr, kips, nk, uips, nu, wk,
 						nwk < 0 ? 0 : nwk, wu, nwu < 0 ? 0 : nwu, us);
 		}
 	}
+	free(vals);
 	free(keys);
 	return err;
 }
@@ -377,6 +392,13 @@ int ks_offcpu__read(struct ks_offcpu *c, struct ks_model *m)
 		ks_model__gap(m, "off-CPU user stacks (CFI)",
 			      "frame-pointer walks only: stacks through code without frame "
 			      "pointers are truncated");
+	}
+	if (!c->o.no_stacks && c->kind == KS_TP_BTF && c->o.stack_min_us &&
+	    !strstr(a->notes, "stack not taken")) {
+		snprintf(a->notes + strlen(a->notes), sizeof(a->notes) - strlen(a->notes),
+			 "%speriods under %llu us: time counted, stack not taken "
+			 "(--stack-min-us 0 takes all)", a->notes[0] ? "; " : "",
+			 (unsigned long long)c->o.stack_min_us);
 	}
 	if (s[KS_OFFCPU_FILTERED] != c->prev_stats[KS_OFFCPU_FILTERED] &&
 	    !strstr(a->notes, "-m/-M")) {
