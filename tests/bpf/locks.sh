@@ -22,7 +22,7 @@ PY
 
 # 1. Four threads, one mutex held ~200 us at a time: seconds of futex wait,
 #    attributed to lock_the_shared_mutex -> pthread_mutex_lock.
-"$WL/mutex_contend" 4 4 > "$KS_TMP/mc.pid" &
+"$WL/mutex_contend" 7 4 > "$KS_TMP/mc.pid" &
 ks_children+=($!)
 sleep 0.3
 pid=$(head -1 "$KS_TMP/mc.pid")
@@ -68,7 +68,7 @@ ks_check "kernel lock contention traced when the kernel has lock:contention_*, e
 	"$(head -c 300 "$KS_TMP/k.json")"
 
 # 4. Fallbacks: raw_tp unwinds the same stack; classic says it has no user stacks.
-"$WL/mutex_contend" 3 3 > "$KS_TMP/mc2.pid" &
+"$WL/mutex_contend" 5 3 > "$KS_TMP/mc2.pid" &
 ks_children+=($!)
 sleep 0.3
 pid=$(head -1 "$KS_TMP/mc2.pid")
