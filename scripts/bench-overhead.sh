@@ -67,6 +67,48 @@ print("  runqlat: %d waits, lost %d, unavailable: %s" % (d["all"]["count"], d["l
       "; ".join(g["signal"] for g in d["unavailable"]) or "none"))'
 wait $pp
 
+# Load-independent view of the same: BPF run time per syscall of each
+# observer's programs (kernel.bpf_stats_enabled), on the sysc workload.
+echo "== BPF program time per syscall under sysc (bpf_stats; excludes the attach floor itself)"
+stats_was=$(cat /proc/sys/kernel/bpf_stats_enabled)
+echo 1 > /proc/sys/kernel/bpf_stats_enabled
+prog_stats() {	# id run_time_ns run_cnt, one per line
+	bpftool prog show --json | python3 -c '
+import json, sys
+for p in json.load(sys.stdin):
+    print(p["id"], p.get("run_time_ns", 0), p.get("run_cnt", 0), p["name"])'
+}
+for c in "$BENCH/bench-floor|floor" "$KSCOPE syscalls|kscope syscalls" \
+	 "$KSCOPE syscalls -c|kscope syscalls -c" "/usr/sbin/syscount|libbpf-tools syscount"; do
+	IFS='|' read -r cmd label <<< "$c"
+	prog_stats > "$BENCH/ps.before"
+	# shellcheck disable=SC2086
+	$cmd > /dev/null 2>&1 &
+	op=$!
+	sleep 1.5
+	prog_stats > "$BENCH/ps.start"
+	n=$("$BENCH/sysc" 2)
+	prog_stats > "$BENCH/ps.end"
+	kill -INT $op; wait $op 2>/dev/null
+	python3 - "$BENCH/ps.before" "$BENCH/ps.start" "$BENCH/ps.end" "$label" "$n" <<'PY'
+import sys
+rd = lambda f: {l.split()[0]: l.split() for l in open(f)}
+before, start, end = rd(sys.argv[1]), rd(sys.argv[2]), rd(sys.argv[3])
+ns = 0.0
+names = []
+for i, e in end.items():
+    # the observer's own programs: new since "before", on the syscall tracepoints
+    if i in before or i not in start or not ("enter" in e[3] or "exit" in e[3]):
+        continue
+    dt, dc = int(e[1]) - int(start[i][1]), int(e[2]) - int(start[i][2])
+    if dc:
+        ns += dt / dc
+        names.append("%s %.0f ns" % (e[3], dt / dc))
+print("  %-28s %6.0f ns/syscall (%s), %s calls/s observed" % (sys.argv[4], ns, ", ".join(names), sys.argv[5]))
+PY
+done
+echo "$stats_was" > /proc/sys/kernel/bpf_stats_enabled
+
 echo "== loss accounting under sysc (kscope syscalls, 3 s)"
 "$BENCH/sysc" 4 > /dev/null &
 sc=$!
