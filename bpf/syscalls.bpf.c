@@ -19,11 +19,18 @@ KS_DEFINE_DROPS
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 4096);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 16384);
 	__type(key, struct ks_sc_key);
 	__type(value, struct ks_sc_val);
 } rows SEC(".maps");
+
+/* per syscall number latency histograms, never reset (user space diffs) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, KS_SC_MAX_NR);
+	__type(key, __u32);
+	__type(value, struct ks_hist);
+} lat SEC(".maps");
 
 /* tp_btf: start timestamp in task local storage */
 struct {
@@ -40,14 +47,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } start SEC(".maps");
-
-/* A scratch zero value to create rows (too big for the BPF stack). */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct ks_sc_val);
-} zero SEC(".maps");
 
 static __always_inline bool wanted(__u64 id)
 {
@@ -84,7 +83,8 @@ static __always_inline void on_exit(long nr, long ret, bool btf)
 	__u64 id = bpf_get_current_pid_tgid(), delta = 0, *tsp = NULL, slot;
 	struct ks_sc_key key;
 	struct ks_sc_val *v;
-	__u32 tid = id, z = 0;
+	struct ks_hist *h;
+	__u32 tid = id, n = nr;
 	bool timed = false;
 
 	if (nr < 0 || !wanted(id))
@@ -104,12 +104,10 @@ static __always_inline void on_exit(long nr, long ret, bool btf)
 	key.nr = nr;
 	v = bpf_map_lookup_elem(&rows, &key);
 	if (!v) {
-		struct ks_sc_val *zv = bpf_map_lookup_elem(&zero, &z);
+		struct ks_sc_val init = {};
 
-		if (!zv)
-			return;
-		bpf_get_current_comm(zv->comm, sizeof(zv->comm));
-		if (bpf_map_update_elem(&rows, &key, zv, BPF_NOEXIST) &&
+		bpf_get_current_comm(init.comm, sizeof(init.comm));
+		if (bpf_map_update_elem(&rows, &key, &init, BPF_NOEXIST) &&
 		    !bpf_map_lookup_elem(&rows, &key)) {
 			ks_drop(KS_DROP_MAP_FULL);
 			return;
@@ -124,18 +122,25 @@ static __always_inline void on_exit(long nr, long ret, bool btf)
 	if (!timing)
 		return;
 	if (!timed) {
-		/* entered before we attached (or the start slot was lost) */
+		/* entered before we attached */
 		ks_drop(KS_DROP_START_MISS);
 		return;
 	}
+	v->timed++;
+	v->sum_ns += delta;
+	if (delta > v->max_ns)
+		v->max_ns = delta;
+	h = bpf_map_lookup_elem(&lat, &n);
+	if (!h)
+		return;
 	slot = ks_hist_slot(delta);
 	asm volatile("" : "+r"(slot));
 	if (slot < KS_HIST_SLOTS)
-		v->lat.slots[slot]++;
-	v->lat.count++;
-	v->lat.sum_ns += delta;
-	if (delta > v->lat.max_ns)
-		v->lat.max_ns = delta;
+		h->slots[slot]++;
+	h->count++;
+	h->sum_ns += delta;
+	if (delta > h->max_ns)
+		h->max_ns = delta;
 }
 
 SEC("tp_btf/sys_enter")

@@ -15,12 +15,21 @@ struct ks_sc_key {
 	__u32 nr;
 };
 
+/*
+ * Per (process, syscall): counts and time, small so that the per-CPU hash
+ * can be preallocated (no allocation on the hot path, no transient -ENOMEM).
+ */
 struct ks_sc_val {
 	__u64 count;
 	__u64 errors;
-	struct ks_hist lat;	/* count/sum_ns/max_ns of timed calls */
+	__u64 timed;		/* calls with a measured latency */
+	__u64 sum_ns;
+	__u64 max_ns;
 	char comm[KS_COMM_LEN];
 };
+
+/* Latency histograms are per syscall number (of the -p/--cgroup tasks). */
+#define KS_SC_MAX_NR	1024
 
 #ifndef __VMLINUX_H__
 #include <stdbool.h>
@@ -42,8 +51,9 @@ struct ks_syscalls;
 struct ks_syscalls *ks_syscalls__open(const struct ks_syscalls_opts *opts);
 /*
  * Move what was seen since the last read into @m: syscall rows per process
- * (pid != 0) and system-wide (pid 0), per-task syscall counters, lost
- * counts and gaps.
+ * (pid != 0: count, errors, lat.count/sum_ns/max_ns -- no histogram
+ * buckets) and per syscall over all traced tasks (pid 0: with the full
+ * latency histogram), per-task syscall counters, lost counts and gaps.
  */
 int ks_syscalls__read(struct ks_syscalls *c, struct ks_model *m);
 const char *ks_syscalls__attach_kind(const struct ks_syscalls *c);

@@ -19,9 +19,10 @@ static void usage(FILE *f)
 "Usage: kscope syscalls [-p PID[,PID]] [--cgroup PATH] [-d SECS] [-i SECS]\n"
 "                       [--top N] [-c] [-H] [-m] [--json] [-o FILE]\n\n"
 "Syscalls per syscall and per process: count, errors (returns -1..-4095),\n"
-"total time and latency (log2 histograms with p50/p90/p99/max), top N by\n"
-"total time (by count with -c). From raw_syscalls:sys_enter/sys_exit,\n"
-"aggregated in the kernel, read once per interval.\n\n"
+"total, average and max time; per syscall also the latency histogram (log2,\n"
+"p50/p90/p99/max) -- with -p, of those processes only. Top N by total time\n"
+"(by count with -c). From raw_syscalls:sys_enter/sys_exit, aggregated in\n"
+"the kernel, read once per interval.\n\n"
 KS_COLLECT_USAGE
 "      --top N          rows in each table (default 10)\n"
 "  -c, --count-only     counts and errors only: no timing, cheaper (exit\n"
@@ -102,7 +103,8 @@ static void row_text(FILE *f, const struct ks_model *m, const struct ks_syscall_
 	if (timed) {
 		snprintf(b[0], 32, "%.3f", r->lat.sum_ns / 1e6);
 		snprintf(b[1], 32, "%.2f", r->lat.count ? r->lat.sum_ns / 1e3 / r->lat.count : 0);
-		snprintf(b[2], 32, "%.2f", ks_hist_pct(&r->lat, 99) / 1e3);
+		/* per-process rows carry no buckets: no percentile */
+		snprintf(b[2], 32, proc ? "-" : "%.2f", ks_hist_pct(&r->lat, 99) / 1e3);
 		snprintf(b[3], 32, "%.2f", r->lat.max_ns / 1e3);
 		fprintf(f, " %12s %10s %10s %10s", b[0], b[1], b[2], b[3]);
 	}
@@ -160,7 +162,12 @@ static void row_json(FILE *f, const struct ks_model *m, const struct ks_syscall_
 	ks_json_str(f, sc_name(r->nr, nb, sizeof(nb)));
 	fprintf(f, ",\"count\":%llu,\"errors\":%llu", (unsigned long long)r->count,
 		(unsigned long long)r->errors);
-	if (timed) {
+	if (timed && r->pid) {
+		/* per process: no histogram buckets (they are per syscall) */
+		fprintf(f, ",\"total_us\":%.3f,\"avg_us\":%.3f,\"max_us\":%.3f",
+			r->lat.sum_ns / 1e3, r->lat.count ? r->lat.sum_ns / 1e3 / r->lat.count : 0.0,
+			r->lat.max_ns / 1e3);
+	} else if (timed) {
 		fprintf(f, ",\"total_us\":%.3f,\"lat\":", r->lat.sum_ns / 1e3);
 		ks_hist_json(f, &r->lat);
 	}

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -191,7 +192,13 @@ struct ks_locks *ks_locks__open(const struct ks_locks_opts *o)
 		goto err;
 	}
 	if (!o->no_futex) {
+		sigset_t all, old;
+
+		/* signals go to the main thread: its sleeps must wake on Ctrl-C */
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &old);
 		err = -pthread_create(&c->drainer, NULL, drain_loop, c);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		if (err) {
 			ks_err("cannot start the ring buffer drainer: %s", strerror(-err));
 			goto err;

@@ -48,6 +48,8 @@ struct ks_syscalls {
 	int ncpus;
 	size_t vsz;			/* per-CPU value stride */
 	struct ks_sc_val *vals;		/* ncpus values */
+	struct ks_hist *hvals;		/* ncpus histograms */
+	struct ks_hist *prev;		/* KS_SC_MAX_NR cumulative histograms */
 	uint64_t prev_drops[KS_DROP__COUNT];
 };
 
@@ -82,7 +84,9 @@ struct ks_syscalls *ks_syscalls__open(const struct ks_syscalls_opts *o)
 	c->timing = !o->no_timing;
 	c->vsz = (sizeof(struct ks_sc_val) + 7) & ~7UL;
 	c->vals = calloc(c->ncpus, c->vsz);
-	if (!c->vals) {
+	c->hvals = calloc(c->ncpus, sizeof(*c->hvals));
+	c->prev = calloc(KS_SC_MAX_NR, sizeof(*c->prev));
+	if (!c->vals || !c->hvals || !c->prev) {
 		err = -ENOMEM;
 		goto err;
 	}
@@ -162,9 +166,11 @@ static int add_row(struct ks_syscalls *c, struct ks_model *m, const struct ks_sc
 			memcpy(comm, v->comm, KS_COMM_LEN);
 		count += v->count;
 		errors += v->errors;
-		ks_hist_merge(&r->lat, &v->lat);
-		if (v->lat.max_ns > r->lat.max_ns)
-			r->lat.max_ns = v->lat.max_ns;
+		/* per-process rows: count, sum and max only (histograms are per syscall) */
+		r->lat.count += v->timed;
+		r->lat.sum_ns += v->sum_ns;
+		if (v->max_ns > r->lat.max_ns)
+			r->lat.max_ns = v->max_ns;
 	}
 	r->count += count;
 	r->errors += errors;
@@ -173,15 +179,59 @@ static int add_row(struct ks_syscalls *c, struct ks_model *m, const struct ks_sc
 		return -ENOMEM;
 	all->count += count;
 	all->errors += errors;
-	ks_hist_merge(&all->lat, &r->lat);
-	if (r->lat.max_ns > all->lat.max_ns)
-		all->lat.max_ns = r->lat.max_ns;
 	t = ks_model__task(m, k->tgid, c->skel->rodata->per_thread ? 0 : k->tgid, comm);
 	if (!t)
 		return -ENOMEM;
 	t->syscalls += count;
 	t->syscall_errors += errors;
 	t->syscall_ns += r->lat.sum_ns;
+	return 0;
+}
+
+/* The per-syscall histograms: cumulative in the kernel, the delta into pid 0 rows. */
+static int read_hists(struct ks_syscalls *c, struct ks_model *m)
+{
+	int fd = bpf_map__fd(c->skel->maps.lat);
+	struct ks_hist cur;
+	struct ks_syscall_row *all;
+	__u32 nr;
+	int i, s;
+
+	for (nr = 0; nr < KS_SC_MAX_NR; nr++) {
+		if (bpf_map_lookup_elem(fd, &nr, c->hvals))
+			return -errno;
+		memset(&cur, 0, sizeof(cur));
+		for (i = 0; i < c->ncpus; i++) {
+			ks_hist_merge(&cur, &c->hvals[i]);
+			if (c->hvals[i].max_ns > cur.max_ns)
+				cur.max_ns = c->hvals[i].max_ns;
+		}
+		if (cur.count == c->prev[nr].count)
+			continue;
+		all = ks_model__syscall(m, 0, nr);
+		if (!all)
+			return -ENOMEM;
+		for (s = 0; s < KS_HIST_SLOTS; s++)
+			all->lat.slots[s] += cur.slots[s] - c->prev[nr].slots[s];
+		all->lat.count += cur.count - c->prev[nr].count;
+		all->lat.sum_ns += cur.sum_ns - c->prev[nr].sum_ns;
+		/* a new maximum, else the top bucket's bound */
+		if (cur.max_ns != c->prev[nr].max_ns) {
+			if (cur.max_ns > all->lat.max_ns)
+				all->lat.max_ns = cur.max_ns;
+		} else {
+			for (s = KS_HIST_SLOTS - 1; s >= 0; s--) {
+				if (cur.slots[s] != c->prev[nr].slots[s]) {
+					uint64_t hi = ks_hist_slot_hi(s) - 1;
+
+					if (hi > all->lat.max_ns)
+						all->lat.max_ns = hi;
+					break;
+				}
+			}
+		}
+		c->prev[nr] = cur;
+	}
 	return 0;
 }
 
@@ -220,13 +270,15 @@ int ks_syscalls__read(struct ks_syscalls *c, struct ks_model *m)
 		err = add_row(c, m, &keys[i]);
 	}
 	free(keys);
+	if (!err && c->timing)
+		err = read_hists(c, m);
 	for (i = 0; i < KS_DROP__COUNT; i++)
 		d[i] = percpu_sum(dfd, i, c->ncpus);
 	n = d[KS_DROP_MAP_FULL] - c->prev_drops[KS_DROP_MAP_FULL];
 	if (n) {
 		m->lost += n;
 		ks_model__gap(m, "syscalls (some)", "%llu syscalls not counted: BPF map full "
-			      "(more than 4096 process x syscall rows)", (unsigned long long)n);
+			      "(more than 16384 process x syscall rows)", (unsigned long long)n);
 	}
 	n = d[KS_DROP_START_MISS] - c->prev_drops[KS_DROP_START_MISS];
 	if (n)
@@ -249,5 +301,7 @@ void ks_syscalls__free(struct ks_syscalls *c)
 		return;
 	syscalls_bpf__destroy(c->skel);
 	free(c->vals);
+	free(c->hvals);
+	free(c->prev);
 	free(c);
 }
