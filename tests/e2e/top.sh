@@ -28,7 +28,12 @@ wait_for() {	# wait_for REGEX SECS
 # a high-priority spinner alone on CPU 1, so that other load on the machine
 # cannot starve it; four pinned to CPU 0 contend for that CPU
 ks_spawn taskset -c 1 nice -n -10 "$SPIN" 40 kstw_free
-for i in 1 2 3 4; do ks_spawn taskset -c 0 "$SPIN" 40 kstw_pinned; done
+free_pid=$KS_LAST_PID
+pinned_pids=()
+for i in 1 2 3 4; do ks_spawn taskset -c 0 "$SPIN" 40 kstw_pinned; pinned_pids+=($KS_LAST_PID); done
+cp /bin/sleep "$KS_TMP/kstw_victim"	# a sleeper: it must not compete for CPU
+ks_spawn "$KS_TMP/kstw_victim" 60
+victim=$KS_LAST_PID
 sleep 1
 
 tmux kill-session -t "$S" 2>/dev/null
@@ -69,6 +74,15 @@ sleep 0.5
 ! pane | grep -q 'kscope top help' && pane | grep -q 'PID USER'
 ks_check "top: help closes" $? "expected the table back, saw: $(pane | head -3 | tr '\n' '|')"
 
+# k sends SIGTERM (the default) to the selected process
+tmux send-keys -t "$S" '\'; tmux send-keys -t "$S" -l 'victim'; tmux send-keys -t "$S" Enter
+sleep 1.5
+tmux send-keys -t "$S" 'k'; sleep 0.3; tmux send-keys -t "$S" Enter
+gone() { ! grep -qv '^[0-9]* ([^)]*) Z' /proc/"$1"/stat 2>/dev/null; }	# exited or zombie
+for ((i = 0; i < 20; i++)); do gone "$victim" && break; sleep 0.1; done
+gone "$victim"
+ks_check "top: k sends a signal to the selected process" $? "expected pid $victim gone, saw: $(pane | tail -2 | tr '\n' '|')"
+
 tmux send-keys -t "$S" 'q'
 sleep 1.5
 ! pgrep -f "^$KSCOPE top -i 1" >/dev/null
@@ -84,8 +98,9 @@ tmux kill-session -t "$S" 2>/dev/null
 # batch JSON against the same workloads
 "$KSCOPE" top -b -n 2 -i 1 --format json -f kstw_ > "$KS_TMP/top.json" 2> "$KS_TMP/top.err"
 ks_check "top -b json: exit 0" $? "expected 0, saw $(cat "$KS_TMP/top.err")"
-python3 - "$KS_TMP/top.json" <<'PY'
+python3 - "$KS_TMP/top.json" "$free_pid" "${pinned_pids[*]}" <<'PY'
 import json, sys
+free_pid = int(sys.argv[2]); pinned_pids = {int(x) for x in sys.argv[3].split()}
 lines = open(sys.argv[1]).read().splitlines()
 def res(name, ok, msg):
     print(("PASS: " + name) if ok else ("FAIL: %s: %s" % (name, msg)))
@@ -95,8 +110,8 @@ procs = objs[-1]["processes"]
 keys = {"pid", "comm", "cpu_pct", "runq_p99_us", "offcpu_pct"}
 res("top -b json: required keys", all(keys <= set(p) for p in procs) and procs,
     "expected %s in every entry" % sorted(keys))
-free = [p for p in procs if p["comm"] == "kstw_free"]
-pinned = [p for p in procs if p["comm"] == "kstw_pinned"]
+free = [p for p in procs if p["pid"] == free_pid and p["comm"] == "kstw_free"]
+pinned = [p for p in procs if p["pid"] in pinned_pids and p["comm"] == "kstw_pinned"]
 res("top -b json: workloads seen", len(free) == 1 and len(pinned) == 4,
     "expected 1 free + 4 pinned, saw %d + %d" % (len(free), len(pinned)))
 if free and pinned:
