@@ -170,6 +170,8 @@ static int cmd_profile(int argc, char **argv)
 			po.npids ? "the given processes" : "all processes", po.freq,
 			duration ? "" : "");
 	t0 = ks_now_ns();
+	if (timing)
+		fprintf(stderr, "kscope: attached after %.1f ms\n", (t0 - start_ns) / 1e6);
 	while (!ks_exiting) {
 		if (timing && ks_profiler__samples(prof)) {
 			fprintf(stderr, "kscope: first sample after %.1f ms\n",
