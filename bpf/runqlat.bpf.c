@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Run-queue latency: from runnable (sched_wakeup, sched_wakeup_new, or
+ * switched out while still TASK_RUNNING, i.e. preempted) to running
+ * (sched_switch in). Aggregated in the kernel: one system-wide histogram and
+ * one per process / thread / cgroup (rodata "group"), with voluntary and
+ * involuntary switch counts.
+ *
+ * Three attach flavours of the same handlers, one chosen by the loader:
+ * tp_btf (typed task pointers), raw_tp (same arguments, read with CO-RE
+ * probes), classic tracepoints (pids only: the woken task's tgid and cgroup
+ * are taken from the "who" map, filled when the task was last switched out).
+ */
+#include "ks_core.bpf.h"
+#include "ks_runqlat.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define TASK_RUNNING 0
+
+const volatile __u8 group = KS_RUNQ_BY_PROCESS;
+const volatile bool counts = true;	/* per-row preempt/ctxsw counts */
+
+KS_DEFINE_FILTERS
+KS_DEFINE_DROPS
+
+/* tid -> time it became runnable */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 32768);
+	__type(key, __u32);
+	__type(value, __u64);
+} start SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct ks_runq_key);
+	__type(value, struct ks_runq_val);
+} rows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ks_hist);
+} runq_all SEC(".maps");
+
+/*
+ * tp_btf: the runnable timestamp lives in task local storage (no hash
+ * lookups on the hot path); raw_tp and classic use the "start" hash.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} tstart SEC(".maps");
+
+/* classic tracepoints only: tid -> {tgid, wanted} learnt at switch-out */
+struct who {
+	__u32 tgid;
+	__u32 wanted;
+	__u64 cgid;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 32768);
+	__type(key, __u32);
+	__type(value, struct who);
+} who SEC(".maps");
+
+static const struct ks_runq_val zero_val;
+
+static __always_inline __u64 task_cgid(struct task_struct *t)
+{
+	return BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);
+}
+
+/* The row's name: the process's (its leader's) unless rows are threads. */
+static __always_inline void task_comm(struct task_struct *t, char *comm)
+{
+	struct task_struct *l = group == KS_RUNQ_BY_THREAD ? t : BPF_CORE_READ(t, group_leader);
+
+	bpf_probe_read_kernel_str(comm, KS_COMM_LEN, &l->comm);
+}
+
+static __always_inline bool task_wanted(struct task_struct *t, __u32 tgid)
+{
+	if (ks_filter_pid && !bpf_map_lookup_elem(&ks_pids, &tgid))
+		return false;
+	if (ks_filter_cgroup && task_cgid(t) != ks_filter_cgroup)
+		return false;
+	return true;
+}
+
+/* per-CPU histogram: plain adds */
+static __always_inline void hist_add_pcpu(struct ks_hist *h, __u64 ns)
+{
+	__u64 slot = ks_hist_slot(ns);
+
+	asm volatile("" : "+r"(slot));
+	if (slot < KS_HIST_SLOTS)
+		h->slots[slot]++;
+	h->count++;
+	h->sum_ns += ns;
+	if (ns > h->max_ns)
+		h->max_ns = ns;
+}
+
+static __always_inline void hist_add(struct ks_hist *h, __u64 ns)
+{
+	__u64 slot = ks_hist_slot(ns);
+
+	/* keep the bound check where the verifier sees it */
+	asm volatile("" : "+r"(slot));
+	if (slot < KS_HIST_SLOTS)
+		__sync_fetch_and_add(&h->slots[slot], 1);
+	__sync_fetch_and_add(&h->count, 1);
+	__sync_fetch_and_add(&h->sum_ns, ns);
+	if (ns > h->max_ns)
+		h->max_ns = ns;
+}
+
+static __always_inline struct ks_runq_val *row(__u32 pid, __u32 tgid, __u64 cgid)
+{
+	struct ks_runq_key key = {};
+	struct ks_runq_val *v;
+
+	switch (group) {
+	case KS_RUNQ_BY_NONE:
+		return NULL;
+	case KS_RUNQ_BY_PROCESS:
+		key.pid = tgid;
+		key.tgid = tgid;
+		break;
+	case KS_RUNQ_BY_THREAD:
+		key.pid = pid;
+		key.tgid = tgid;
+		break;
+	case KS_RUNQ_BY_CGROUP:
+		key.cgid = cgid;
+		break;
+	}
+	v = bpf_map_lookup_elem(&rows, &key);
+	if (v)
+		return v;
+	if (bpf_map_update_elem(&rows, &key, &zero_val, BPF_NOEXIST) &&
+	    !(v = bpf_map_lookup_elem(&rows, &key))) {
+		ks_drop(KS_DROP_MAP_FULL);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&rows, &key);
+}
+
+/* @t: a trusted task pointer (tp_btf) or NULL */
+static __always_inline void enqueue(__u32 pid, struct task_struct *t)
+{
+	__u64 ts = bpf_ktime_get_ns(), *tsp;
+
+	if (t) {
+		tsp = bpf_task_storage_get(&tstart, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (tsp)
+			*tsp = ts;
+		else
+			ks_drop(KS_DROP_MAP_FULL);
+		return;
+	}
+	if (bpf_map_update_elem(&start, &pid, &ts, BPF_ANY))
+		ks_drop(KS_DROP_MAP_FULL);
+}
+
+/* sched_wakeup(_new) with a task pointer (tp_btf, raw_tp) */
+static __always_inline int on_wakeup(struct task_struct *p, bool btf)
+{
+	/* tp_btf: direct loads from trusted pointers, no probe-read calls */
+	__u32 pid = btf ? p->pid : BPF_CORE_READ(p, pid);
+	__u32 tgid = btf ? p->tgid : BPF_CORE_READ(p, tgid);
+
+	if (!pid || !task_wanted(p, tgid))
+		return 0;
+	enqueue(pid, btf ? p : NULL);
+	return 0;
+}
+
+/* The task going in: record its wait. */
+static __always_inline void switch_in(__u32 pid, __u32 tgid, __u64 cgid,
+				      struct task_struct *next, bool btf)
+{
+	struct ks_runq_val *v;
+	struct ks_hist *h;
+	__u64 *tsp, delta, now;
+	__u32 zero = 0;
+
+	if (btf) {
+		tsp = bpf_task_storage_get(&tstart, next, 0, 0);
+		if (!tsp || !*tsp)
+			return;
+		now = bpf_ktime_get_ns();
+		delta = now > *tsp ? now - *tsp : 0;
+		*tsp = 0;
+	} else {
+		tsp = bpf_map_lookup_elem(&start, &pid);
+		if (!tsp)
+			return;
+		now = bpf_ktime_get_ns();
+		delta = now > *tsp ? now - *tsp : 0;
+		bpf_map_delete_elem(&start, &pid);
+	}
+	h = bpf_map_lookup_elem(&runq_all, &zero);
+	if (h)
+		hist_add_pcpu(h, delta);
+	if (group == KS_RUNQ_BY_NONE)
+		return;
+	if (group == KS_RUNQ_BY_CGROUP && next)
+		cgid = task_cgid(next);
+	v = row(pid, tgid, cgid);
+	if (!v)
+		return;
+	hist_add(&v->hist, delta);
+	if (next && !v->comm[0])
+		task_comm(next, v->comm);
+}
+
+/* The task going out (current): count the switch, requeue if preempted. */
+static __always_inline void switch_out(__u32 pid, __u32 tgid, long state,
+				       struct task_struct *t)
+{
+	struct ks_runq_val *v;
+
+	if (state == TASK_RUNNING)
+		enqueue(pid, t);
+	if (!counts || group == KS_RUNQ_BY_NONE)
+		return;
+	v = row(pid, tgid, group == KS_RUNQ_BY_CGROUP ? bpf_get_current_cgroup_id() : 0);
+	if (!v)
+		return;
+	if (state == TASK_RUNNING)
+		__sync_fetch_and_add(&v->preempt, 1);
+	else
+		__sync_fetch_and_add(&v->ctxsw, 1);
+	if (!v->comm[0])
+		task_comm((struct task_struct *)bpf_get_current_task(), v->comm);
+}
+
+static __always_inline int on_switch(struct task_struct *prev, struct task_struct *next,
+				     bool btf)
+{
+	__u32 ppid = btf ? prev->pid : BPF_CORE_READ(prev, pid);
+	__u32 ptgid = btf ? prev->tgid : BPF_CORE_READ(prev, tgid);
+	__u32 npid = btf ? next->pid : BPF_CORE_READ(next, pid);
+	__u32 ntgid = btf ? next->tgid : BPF_CORE_READ(next, tgid);
+	long state;
+
+	if (ppid && task_wanted(prev, ptgid)) {
+		state = btf && bpf_core_field_exists(prev->__state) ? prev->__state :
+			ks_task_state(prev);
+		switch_out(ppid, ptgid, state, btf ? prev : NULL);
+	}
+	if (npid)
+		switch_in(npid, ntgid, 0, next, btf);
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(btf_wakeup, struct task_struct *p)
+{
+	return on_wakeup(p, true);
+}
+
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(btf_wakeup_new, struct task_struct *p)
+{
+	return on_wakeup(p, true);
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return on_switch(prev, next, true);
+}
+
+SEC("raw_tp/sched_wakeup")
+int BPF_PROG(raw_wakeup, struct task_struct *p)
+{
+	return on_wakeup(p, false);
+}
+
+SEC("raw_tp/sched_wakeup_new")
+int BPF_PROG(raw_wakeup_new, struct task_struct *p)
+{
+	return on_wakeup(p, false);
+}
+
+SEC("raw_tp/sched_switch")
+int BPF_PROG(raw_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return on_switch(prev, next, false);
+}
+
+/*
+ * Classic tracepoints: the woken task is known by pid only. Its tgid and
+ * whether it passes the filters come from "who" (learnt when it last ran);
+ * a task never seen running is timed (system-wide) but cannot be filtered.
+ */
+static __always_inline int classic_wakeup(__u32 pid)
+{
+	struct who *w;
+
+	if (!pid)
+		return 0;
+	w = bpf_map_lookup_elem(&who, &pid);
+	if (w && !w->wanted)
+		return 0;
+	if (!w && (ks_filter_pid || ks_filter_cgroup))
+		return 0;
+	enqueue(pid, NULL);
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_wakeup")
+int tp_wakeup(struct trace_event_raw_sched_wakeup_template *ctx)
+{
+	return classic_wakeup(ctx->pid);
+}
+
+SEC("tracepoint/sched/sched_wakeup_new")
+int tp_wakeup_new(struct trace_event_raw_sched_wakeup_template *ctx)
+{
+	return classic_wakeup(ctx->pid);
+}
+
+SEC("tracepoint/sched/sched_switch")
+int tp_switch(struct trace_event_raw_sched_switch *ctx)
+{
+	struct task_struct *prev = (struct task_struct *)bpf_get_current_task();
+	__u32 ppid = ctx->prev_pid, npid = ctx->next_pid;
+	struct who w = {}, *nw;
+
+	if (ppid) {
+		w.tgid = BPF_CORE_READ(prev, tgid);
+		w.wanted = task_wanted(prev, w.tgid);
+		w.cgid = bpf_get_current_cgroup_id();
+		bpf_map_update_elem(&who, &ppid, &w, BPF_ANY);
+		if (w.wanted)
+			switch_out(ppid, w.tgid, ks_task_state(prev), NULL);
+	}
+	if (npid) {
+		nw = bpf_map_lookup_elem(&who, &npid);
+		switch_in(npid, nw ? nw->tgid : npid, nw ? nw->cgid : 0, NULL, false);
+	}
+	return 0;
+}

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Options every collector front end shares (issue 5): -p PID[,PID...],
+ * --cgroup PATH, -d SECONDS, -i SECONDS, --json, -o FILE, -T/--threads,
+ * plus the helpers that turn them into BPF filter state: cgroup path ->
+ * cgroup v2 id, and the pid filter map.
+ *
+ * A front end merges KS_COLLECT_SHORTOPTS / KS_COLLECT_LONGOPTS into its own
+ * getopt_long tables and hands every option to ks_collect_parse_opt() first:
+ *
+ *	while ((c = getopt_long(argc, argv, KS_COLLECT_SHORTOPTS "m:", opts, NULL)) != -1) {
+ *		err = ks_collect_parse_opt(c, optarg, &co);
+ *		if (err == 0)
+ *			continue;
+ *		if (err != -ENOENT)
+ *			return ks_collect_exit_code(err);
+ *		switch (c) { ...own options... }
+ *	}
+ *	if (ks_collect_finish(&co)) return KS_EXIT_FAIL;   (resolves --cgroup)
+ */
+#ifndef KS_COLLECT_H
+#define KS_COLLECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include "ks_features.h"
+#include "ks_types.h"
+
+/* getopt_long codes of the shared long-only options */
+enum {
+	KS_OPT_CGROUP = 0x1000,
+	KS_OPT_JSON,
+};
+
+#define KS_COLLECT_SHORTOPTS "p:d:i:o:T"
+#define KS_COLLECT_LONGOPTS						\
+	{ "pid", required_argument, NULL, 'p' },			\
+	{ "cgroup", required_argument, NULL, KS_OPT_CGROUP },		\
+	{ "duration", required_argument, NULL, 'd' },			\
+	{ "interval", required_argument, NULL, 'i' },			\
+	{ "json", no_argument, NULL, KS_OPT_JSON },			\
+	{ "output", required_argument, NULL, 'o' },			\
+	{ "threads", no_argument, NULL, 'T' }
+
+/* Usage lines for the shared options, to paste in a command's usage(). */
+#define KS_COLLECT_USAGE						\
+"  -p, --pid PID[,PID]  only these processes (default: the whole system)\n"	\
+"      --cgroup PATH    only tasks in this cgroup v2 directory (absolute, or\n"	\
+"                       relative to /sys/fs/cgroup)\n"			\
+"  -d, --duration SECS  stop after SECS (default: until Ctrl-C)\n"		\
+"  -i, --interval SECS  print every SECS (default: once, at the end)\n"	\
+"      --json           JSON output (one object per interval)\n"		\
+"  -o, --output FILE    write there (written as FILE.incomplete, renamed when done)\n" \
+"  -T, --threads        rows per thread instead of per process\n"
+
+struct ks_collect_opts {
+	size_t sz;			/* sizeof(struct ks_collect_opts) */
+	__u32 pids[KS_MAX_PIDS];	/* -p */
+	int npids;
+	const char *cgroup_path;	/* --cgroup as given */
+	__u64 cgroup_id;		/* resolved by ks_collect_finish(); 0: any */
+	double duration;		/* -d, seconds; 0: until Ctrl-C */
+	double interval;		/* -i, seconds; 0: one report at the end */
+	bool json;			/* --json */
+	const char *output;		/* -o; NULL: stdout */
+	bool threads;			/* -T: per thread rows */
+};
+
+/*
+ * Handle one shared option. Returns 0 when handled, -ENOENT when @opt is
+ * not a shared option (the caller handles it), -EINVAL on a bad value and
+ * -ESRCH for a pid that does not exist (message printed for both).
+ */
+int ks_collect_parse_opt(int opt, const char *arg, struct ks_collect_opts *o);
+/* KS_EXIT_USAGE for -EINVAL, KS_EXIT_FAIL otherwise. */
+int ks_collect_exit_code(int err);
+/* After parsing: resolve --cgroup to its id (message printed on error). */
+int ks_collect_finish(struct ks_collect_opts *o);
+
+/*
+ * cgroup v2 directory -> the id bpf_get_current_cgroup_id() returns (the
+ * kernfs node id: name_to_handle_at(), falling back to the inode number).
+ * Relative paths are taken under /sys/fs/cgroup. 0 or -errno.
+ */
+int ks_cgroup_id(const char *path, __u64 *id);
+
+/* Fill a BPF hash map (key __u32 tgid, value __u8) with the -p pids. */
+int ks_collect_set_pids(int map_fd, const struct ks_collect_opts *o);
+
+/*
+ * The tracepoint attach kind a collector should use: ks_tp_best(), unless
+ * KSCOPE_TP=tp_btf|raw_tp|tracepoint forces one (tests of the fallbacks).
+ * Mounts tracefs for classic tracepoints. KS_TP_NONE (message printed) if
+ * none works.
+ */
+enum ks_tp_kind ks_collect_tp_kind(void);
+
+/*
+ * The run loop of a one-shot collector command: calls @report(ctx, last)
+ * every -i interval and once at the end (-d elapsed, Ctrl-C, or every -p
+ * target exited; last = true). Without -i, only the final call. Stops
+ * early when @report returns non-zero, and returns that value.
+ */
+int ks_collect_loop(const struct ks_collect_opts *o, int (*report)(void *ctx, bool last),
+		    void *ctx);
+
+/* With -p: is any target still alive? (true without -p) */
+bool ks_collect_alive(const struct ks_collect_opts *o);
+
+#endif /* KS_COLLECT_H */

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Off-CPU time collector (bpf/offcpu.bpf.c + user/offcpu.c): time a task
+ * spends switched out, by stack and reason (enum ks_offcpu_reason): waiting
+ * for a CPU (preempted, or woken and not yet running), uninterruptible
+ * (I/O and the like), interruptible sleep. Optionally with the stack of the
+ * task that woke the sleeper.
+ */
+#ifndef KS_OFFCPU_H
+#define KS_OFFCPU_H
+
+#include "ks_types.h"
+
+/* BPF aggregation key/value. */
+struct ks_offcpu_key {
+	__u32 tgid;
+	__u32 pid;			/* tid in thread mode, else tgid */
+	__u32 reason;			/* enum ks_offcpu_reason of the sleep part */
+	__s32 kstack;			/* stack map ids, < 0: none */
+	__s32 ustack;
+	__s32 wkstack;			/* waker's stacks (--wakers) */
+	__s32 wustack;
+	__u32 wtgid;			/* waker (--wakers), 0 otherwise */
+	char comm[KS_COMM_LEN];
+	char wcomm[KS_COMM_LEN];
+};
+
+/* stack ids that are not ids: */
+#define KS_KSTACK_SHORT		(-3)	/* period under the stack threshold: not taken */
+#define KS_STACK_GONE		(-4)	/* user stack changed before it could be read */
+#define KS_STACK_DEFERRED	(-5)	/* (kernel side only) to be taken at sys_exit */
+
+/*
+ * One update per off-CPU period: the sleep part under the key's reason,
+ * the wait for a CPU after the wakeup under KS_OFF_RUNQ.
+ */
+struct ks_offcpu_val {
+	__u64 ns[KS_OFF__COUNT];
+	__u64 count;
+};
+
+/* Counters beyond the shared drops (index into the "stats" percpu array). */
+enum ks_offcpu_stat {
+	KS_OFFCPU_SWITCHES = 0,		/* reserved (not counted: a lookup per switch) */
+	KS_OFFCPU_PERIODS,		/* off-CPU periods ended and recorded */
+	KS_OFFCPU_FILTERED,		/* periods outside -m/-M */
+	KS_OFFCPU_STAT__COUNT,
+};
+
+#ifndef __VMLINUX_H__
+#include <stdbool.h>
+#include <stddef.h>
+#include "ks_model.h"
+#include "ks_syms.h"
+
+struct ks_offcpu_opts {
+	size_t sz;			/* sizeof(struct ks_offcpu_opts) */
+	const __u32 *pids;		/* -p (NULL: all) */
+	int npids;
+	__u64 cgroup_id;		/* --cgroup (0: any) */
+	bool threads;			/* rows and stacks per thread */
+	bool no_stacks;			/* reasons and totals only: cheapest */
+	bool no_user;			/* kernel stacks only */
+	bool wakers;			/* --wakers */
+	__u64 min_us, max_us;		/* -m / -M on the whole off-CPU period (0: none) */
+	__u64 stack_min_us;		/* kernel stacks only for periods this long (tp_btf) */
+	struct ks_symbolizer *syms;	/* shared symbolizer (NULL: own one) */
+};
+
+struct ks_offcpu;
+
+struct ks_offcpu *ks_offcpu__open(const struct ks_offcpu_opts *opts);
+/*
+ * Move what was seen since the last read into @m: per task offcpu_ns by
+ * reason, m->offcpu (value in us; the reason is a KS_FRAME_OFFCPU frame
+ * right after the process frame; with --wakers the waker's frames follow
+ * the sleeper's leaf after a "--" frame), lost counts and gaps.
+ */
+int ks_offcpu__read(struct ks_offcpu *c, struct ks_model *m);
+const char *ks_offcpu__attach_kind(const struct ks_offcpu *c);
+/* The marker frame name of a reason: "waiting for CPU", "io", "sleep", ... */
+const char *ks_offcpu_reason_name(unsigned int reason);
+void ks_offcpu__free(struct ks_offcpu *c);
+#endif
+
+#endif /* KS_OFFCPU_H */

@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: GPL-2.0
+/* kscope offcpu: off-CPU time by stack and reason. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "ks_collect.h"
+#include "ks_export.h"
+#include "ks_model.h"
+#include "ks_offcpu.h"
+#include "ks_profile_text.h"
+#include "ks_util.h"
+
+
+static int cmd_offcpu(int argc, char **argv);
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: kscope offcpu [-p PID[,PID]] [--cgroup PATH] [-d SECS] [-i SECS]\n"
+"                     [-f text|folded|svg|html|...] [-m MIN_US] [-M MAX_US]\n"
+"                     [--wakers] [-K] [--no-stacks] [--top N] [--json] [-o FILE]\n\n"
+"Off-CPU time: how long tasks spend switched out, by kernel and user stack\n"
+"and by reason: \"waiting for CPU\" (preempted, or woken and not yet running),\n"
+"\"io\" (uninterruptible: disk I/O and the like), \"sleep\" (interruptible:\n"
+"sleeps, polls, waits on other tasks). A woken task's wait for a CPU is\n"
+"split off its sleep. Summed in the kernel, read once per interval.\n\n"
+KS_COLLECT_USAGE
+"  -f, --format FMT     text (default): per-process time by reason, top\n"
+"                       functions and stacks; folded: flamegraph.pl input,\n"
+"                       values in microseconds, the reason as the frame after\n"
+"                       the process; svg, html: flame graph; pprof,\n"
+"                       speedscope, json. Default from -o's extension.\n"
+"  -m, --min-us US      ignore off-CPU periods shorter than US microseconds\n"
+"  -M, --max-us US      ignore off-CPU periods longer than US microseconds\n"
+"      --wakers         add the waker's stack after a \"--\" frame\n"
+"  -K, --kernel-only    kernel stacks only (no user stacks)\n"
+"      --no-stacks      time by process and reason only (cheapest)\n"
+"      --top N          rows in the text view (default 20)\n"
+"      --stack-min-us US  stacks only for off-CPU periods of at least US\n"
+"                       (default 100; 0: all). With tp_btf stacks are taken when\n"
+"                       the period ends (kernel: at switch-in, user: at the\n"
+"                       return from the blocking system call), so shorter\n"
+"                       periods cost no stack walk; they are shown as\n"
+"                       \"[stack not taken: period < US us]\"\n\n"
+"User stacks are frame-pointer walks: code built without frame pointers shows\n"
+"truncated user stacks (the accounting says so). Every output ends with its\n"
+"accounting: periods, lost, stack errors, unnamed frames.\n\n"
+"Examples:\n"
+"  kscope offcpu -p 1234 -d 10                  # where does pid 1234 wait?\n"
+"  kscope offcpu -d 10 -f folded -o off.folded  # flame graph input\n"
+"  kscope offcpu -d 5 -m 1000 --wakers -f svg -o off.svg\n");
+}
+KS_COMMAND(offcpu, 20, "Off-CPU time by stack and reason (runq wait, I/O, sleep)",
+	   cmd_offcpu, usage);
+
+/* text, or an export format: FMT_TEXT is not a valid enum ks_export_fmt */
+#define FMT_TEXT	(-1)
+enum { OPT_WAKERS = 0x2000, OPT_NO_STACKS, OPT_TOP, OPT_KSTACK_MIN };
+
+struct run_state {
+	struct ks_offcpu *c;
+	struct ks_model *m;
+	const struct ks_collect_opts *co;
+	int fmt;
+	unsigned long top;
+	FILE *f;
+	uint64_t tlast;
+	int n;
+};
+
+static int cmp_task(const void *a, const void *b)
+{
+	const struct ks_task *x = a, *y = b;
+	uint64_t sx = 0, sy = 0;
+	int r;
+
+	for (r = 0; r < KS_OFF__COUNT; r++) {
+		sx += x->offcpu_ns[r];
+		sy += y->offcpu_ns[r];
+	}
+	return sx < sy ? 1 : sx > sy ? -1 : (int)x->pid - (int)y->pid;
+}
+
+static void print_tasks_text(FILE *f, struct ks_model *m, unsigned long top)
+{
+	size_t i;
+	int r;
+
+	qsort(m->tasks, m->ntasks, sizeof(*m->tasks), cmp_task);
+	fprintf(f, "Off-CPU time by %s and reason (ms):\n", m->threads ? "thread" : "process");
+	fprintf(f, "%7s %-16s %15s %10s %10s %10s %10s\n", m->threads ? "TID" : "PID", "COMM",
+		"WAITING-FOR-CPU", "IO", "SLEEP", "OTHER", "TOTAL");
+	for (i = 0; i < m->ntasks && i < top; i++) {
+		const struct ks_task *t = &m->tasks[i];
+		uint64_t tot = 0;
+
+		for (r = 0; r < KS_OFF__COUNT; r++)
+			tot += t->offcpu_ns[r];
+		fprintf(f, "%7u %-16s %15.2f %10.2f %10.2f %10.2f %10.2f\n", t->pid, t->comm,
+			t->offcpu_ns[KS_OFF_RUNQ] / 1e6, t->offcpu_ns[KS_OFF_IO] / 1e6,
+			t->offcpu_ns[KS_OFF_SLEEP] / 1e6,
+			(t->offcpu_ns[KS_OFF_LOCK] + t->offcpu_ns[KS_OFF_OTHER]) / 1e6, tot / 1e6);
+	}
+}
+
+static void print_gaps(FILE *f, const struct ks_model *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->ngaps; i++)
+		fprintf(f, "unavailable: %s: %s\n", m->gaps[i].signal, m->gaps[i].reason);
+}
+
+static void print_json(FILE *f, struct run_state *st, double secs)
+{
+	struct ks_model *m = st->m;
+	const struct ks_profile *p = m->offcpu;
+	const struct ks_accounting *a = &p->acct;
+	size_t i, j;
+	int r;
+
+	qsort(m->tasks, m->ntasks, sizeof(*m->tasks), cmp_task);
+	fprintf(f, "{\"command\":\"offcpu\",\"duration_s\":%.3f,\"attach\":\"%s\","
+		"\"interrupted\":%s,\"unit\":\"us\",\"tasks\":[", secs,
+		ks_offcpu__attach_kind(st->c), ks_exiting ? "true" : "false");
+	for (i = 0; i < m->ntasks; i++) {
+		const struct ks_task *t = &m->tasks[i];
+
+		fprintf(f, "%s{\"%s\":%u,\"tgid\":%u,\"comm\":", i ? "," : "",
+			m->threads ? "tid" : "pid", t->pid, t->tgid);
+		ks_json_str(f, t->comm);
+		fprintf(f, ",\"offcpu_us\":{");
+		for (r = 0; r < KS_OFF__COUNT; r++) {
+			fprintf(f, "%s", r ? "," : "");
+			ks_json_str(f, ks_offcpu_reason_name(r));
+			fprintf(f, ":%.3f", t->offcpu_ns[r] / 1e3);
+		}
+		fprintf(f, "}}");
+	}
+	fprintf(f, "],\"stacks\":[");
+	for (i = 0; i < p->nstacks && i < st->top; i++) {
+		const struct ks_stack *s = &p->stacks[i];
+
+		fprintf(f, "%s{\"pid\":%u,\"value\":%llu,\"reason\":", i ? "," : "", s->pid,
+			(unsigned long long)s->value);
+		ks_json_str(f, s->nframes > 1 ? s->frames[1].name : "");
+		fprintf(f, ",\"frames\":[");
+		for (j = 0; j < s->nframes; j++) {
+			fprintf(f, "%s", j ? "," : "");
+			ks_json_str(f, s->frames[j].name);
+		}
+		fprintf(f, "]}");
+	}
+	fprintf(f, "],\"accounting\":{\"periods\":%llu,\"lost\":%llu,\"stack_errors\":%llu,"
+		"\"frames\":%llu,\"frames_unnamed\":%llu,\"user_stacks\":%llu,"
+		"\"user_complete\":%llu,\"notes\":",
+		(unsigned long long)a->samples, (unsigned long long)a->lost,
+		(unsigned long long)a->stack_errors, (unsigned long long)a->frames,
+		(unsigned long long)a->frames_unnamed, (unsigned long long)a->user_stacks,
+		(unsigned long long)a->user_complete);
+	ks_json_str(f, a->notes);
+	fprintf(f, "},\"lost\":%llu,\"unavailable\":[", (unsigned long long)m->lost);
+	for (i = 0; i < m->ngaps; i++) {
+		fprintf(f, "%s{\"signal\":", i ? "," : "");
+		ks_json_str(f, m->gaps[i].signal);
+		fprintf(f, ",\"reason\":");
+		ks_json_str(f, m->gaps[i].reason);
+		fputc('}', f);
+	}
+	fprintf(f, "]}\n");
+}
+
+static int report(void *ctx, bool last)
+{
+	struct run_state *st = ctx;
+	struct ks_model *m = st->m;
+	double secs;
+	int err;
+
+	ks_model__reset(m);
+	if (m->offcpu) {
+		ks_profile__free(m->offcpu);
+		m->offcpu = NULL;
+	}
+	m->t_start_ns = st->tlast;
+	m->t_end_ns = ks_now_ns();
+	secs = (m->t_end_ns - st->tlast) / 1e9;
+	st->tlast = m->t_end_ns;
+	err = ks_offcpu__read(st->c, m);
+	if (err) {
+		ks_err("cannot read the offcpu maps: %s", strerror(-err));
+		return err;
+	}
+	m->offcpu->duration_s = secs;
+	ks_profile__sort(m->offcpu);
+	if (st->co->json) {
+		print_json(st->f, st, secs);
+	} else if (st->fmt != FMT_TEXT) {
+		struct ks_export_opts eo = { .sz = sizeof(eo), .title = "Off-CPU Time" };
+
+		err = ks_export(st->f, m->offcpu, st->fmt, &eo);
+		if (err) {
+			ks_err("cannot write the %s output: %s", ks_export_fmt_name(st->fmt),
+			       strerror(-err));
+			return err;
+		}
+		ks_accounting_print(stderr, m->offcpu);
+		print_gaps(stderr, m);
+	} else {
+		if (st->n)
+			fputc('\n', st->f);
+		fprintf(st->f, "Off-CPU time, %.1f s (%s)%s\n\n", secs,
+			ks_offcpu__attach_kind(st->c), ks_exiting ? " (interrupted)" : "");
+		print_tasks_text(st->f, m, st->top);
+		if (m->offcpu->nstacks) {
+			fputc('\n', st->f);
+			ks_profile_print_text(st->f, m->offcpu, st->top, st->top);
+		}
+		fputc('\n', st->f);
+		ks_accounting_print(st->f, m->offcpu);
+		print_gaps(st->f, m);
+	}
+	st->n++;
+	fflush(st->f);
+	return 0;
+}
+
+static int cmd_offcpu(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		KS_COLLECT_LONGOPTS,
+		{ "format", required_argument, NULL, 'f' },
+		{ "min-us", required_argument, NULL, 'm' },
+		{ "max-us", required_argument, NULL, 'M' },
+		{ "wakers", no_argument, NULL, OPT_WAKERS },
+		{ "kernel-only", no_argument, NULL, 'K' },
+		{ "no-stacks", no_argument, NULL, OPT_NO_STACKS },
+		{ "top", required_argument, NULL, OPT_TOP },
+		{ "stack-min-us", required_argument, NULL, OPT_KSTACK_MIN },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	const struct ks_cmd *cmd = ks_cmd_find("offcpu");
+	struct ks_collect_opts co = { .sz = sizeof(co) };
+	struct ks_offcpu_opts oo = { .sz = sizeof(oo), .stack_min_us = 100 };
+	struct run_state st = { .top = 20, .fmt = FMT_TEXT };
+	struct ks_offcpu *c = NULL;
+	struct ks_model *m = NULL;
+	struct ks_output out = {};
+	const char *fmt_name = NULL;
+	unsigned long v;
+	int ch, err, ret = KS_EXIT_FAIL;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, KS_COLLECT_SHORTOPTS "f:m:M:Kh", opts, NULL)) != -1) {
+		err = ks_collect_parse_opt(ch, optarg, &co);
+		if (!err)
+			continue;
+		if (err != -ENOENT)
+			return ks_collect_exit_code(err);
+		switch (ch) {
+		case 'f':
+			fmt_name = optarg;
+			break;
+		case 'm':
+			if (ks_parse_uint(optarg, "--min-us", 0, 1UL << 40, &v))
+				return KS_EXIT_USAGE;
+			oo.min_us = v;
+			break;
+		case 'M':
+			if (ks_parse_uint(optarg, "--max-us", 1, 1UL << 40, &v))
+				return KS_EXIT_USAGE;
+			oo.max_us = v;
+			break;
+		case OPT_WAKERS:
+			oo.wakers = true;
+			break;
+		case 'K':
+			oo.no_user = true;
+			break;
+		case OPT_NO_STACKS:
+			oo.no_stacks = true;
+			break;
+		case OPT_TOP:
+			if (ks_parse_uint(optarg, "--top", 1, 1000000, &st.top))
+				return KS_EXIT_USAGE;
+			break;
+		case OPT_KSTACK_MIN:
+			if (ks_parse_uint(optarg, "--stack-min-us", 0, 1UL << 40, &v))
+				return KS_EXIT_USAGE;
+			oo.stack_min_us = v;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			return ks_usage_error(cmd, "invalid option");
+		}
+	}
+	if (optind < argc)
+		return ks_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	if (oo.max_us && oo.min_us > oo.max_us)
+		return ks_usage_error(cmd, "-m %llu is above -M %llu",
+				      (unsigned long long)oo.min_us,
+				      (unsigned long long)oo.max_us);
+	if (oo.no_stacks && oo.wakers)
+		return ks_usage_error(cmd, "--wakers needs stacks (drop --no-stacks)");
+	/* --format, else the -o file's extension (ks_export_resolve), else text */
+	if (fmt_name && !strcmp(fmt_name, "text")) {
+		st.fmt = FMT_TEXT;
+	} else if (fmt_name || co.output) {
+		int r = ks_export_resolve(fmt_name, co.output);
+
+		if (r == -EINVAL)
+			return ks_usage_error(cmd, "unknown format '%s'", fmt_name);
+		st.fmt = r >= 0 ? r : FMT_TEXT;
+	}
+	if (co.json && fmt_name && st.fmt != FMT_TEXT)
+		return ks_usage_error(cmd, "--json and --format exclude each other");
+	if (ks_collect_finish(&co))
+		return KS_EXIT_FAIL;
+	oo.pids = co.pids;
+	oo.npids = co.npids;
+	oo.cgroup_id = co.cgroup_id;
+	oo.threads = co.threads;
+
+	ks_setup_signals();
+	c = ks_offcpu__open(&oo);
+	if (!c)
+		return KS_EXIT_FAIL;
+	m = ks_model__new();
+	if (!m)
+		goto cleanup;
+	if (co.output && ks_output_open(&out, co.output))
+		goto cleanup;
+	if (!co.json && st.fmt == FMT_TEXT)
+		fprintf(stderr, "Tracing off-CPU time%s... Hit Ctrl-C to end.\n",
+			co.npids ? " of the given processes" : "");
+	st.c = c;
+	st.m = m;
+	st.co = &co;
+	st.f = out.f ? out.f : stdout;
+	st.tlast = ks_now_ns();
+	if (ks_collect_loop(&co, report, &st))
+		goto cleanup;
+	ret = 0;
+cleanup:
+	if (co.output && ks_output_close(&out, ret == 0))
+		ret = KS_EXIT_FAIL;
+	ks_model__free(m);
+	ks_offcpu__free(c);
+	return ret;
+}

@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Loader of the run-queue latency collector (bpf/runqlat.bpf.c). */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "ks_collect.h"
+#include "ks_features.h"
+#include "ks_hist.h"
+#include "ks_runqlat.h"
+#include "ks_util.h"
+#include "runqlat.skel.h"
+
+struct ks_runqlat {
+	struct runqlat_bpf *skel;
+	enum ks_tp_kind kind;
+	enum ks_runq_group group;
+	int ncpus;
+	struct ks_hist prev_all;
+	uint64_t prev_drops[KS_DROP__COUNT];
+	struct ks_runq_cgroup *cg;
+	size_t ncg, cgcap;
+};
+
+/* Keep one flavour of each handler; the others are not loaded. */
+static void pick_programs(struct runqlat_bpf *s, enum ks_tp_kind k)
+{
+	struct bpf_program *btf[] = { s->progs.btf_wakeup, s->progs.btf_wakeup_new,
+				      s->progs.btf_switch };
+	struct bpf_program *raw[] = { s->progs.raw_wakeup, s->progs.raw_wakeup_new,
+				      s->progs.raw_switch };
+	struct bpf_program *tp[] = { s->progs.tp_wakeup, s->progs.tp_wakeup_new,
+				     s->progs.tp_switch };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(btf); i++) {
+		bpf_program__set_autoload(btf[i], k == KS_TP_BTF);
+		bpf_program__set_autoload(raw[i], k == KS_TP_RAW);
+		bpf_program__set_autoload(tp[i], k == KS_TP_CLASSIC);
+	}
+	if (k != KS_TP_CLASSIC)
+		bpf_map__set_max_entries(s->maps.who, 1);
+	if (k == KS_TP_BTF)	/* timestamps in task local storage */
+		bpf_map__set_max_entries(s->maps.start, 1);
+}
+
+struct ks_runqlat *ks_runqlat__open(const struct ks_runqlat_opts *o)
+{
+	struct ks_runqlat *c;
+	struct ks_collect_opts co = { .sz = sizeof(co) };
+	int err, i;
+
+	if (ks_check_privileges()) {
+		errno = EPERM;
+		return NULL;
+	}
+	ks_libbpf_setup();
+	ks_bump_memlock();
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->ncpus = ks_nr_cpus();
+	c->group = o->group;
+	c->kind = ks_collect_tp_kind();
+	if (c->kind == KS_TP_NONE) {
+		err = -EOPNOTSUPP;
+		goto err;
+	}
+	c->skel = runqlat_bpf__open();
+	if (!c->skel) {
+		err = -errno;
+		ks_err("cannot open the runqlat BPF object: %s", strerror(errno));
+		goto err;
+	}
+	pick_programs(c->skel, c->kind);
+	c->skel->rodata->group = o->group;
+	c->skel->rodata->counts = !o->no_counts;
+	c->skel->rodata->ks_filter_pid = o->npids > 0;
+	c->skel->rodata->ks_filter_cgroup = o->cgroup_id;
+	if (o->group == KS_RUNQ_BY_NONE)
+		bpf_map__set_max_entries(c->skel->maps.rows, 1);
+	err = runqlat_bpf__load(c->skel);
+	if (err) {
+		ks_err("cannot load the runqlat BPF programs (%s): %s",
+		       ks_tp_kind_name(c->kind), strerror(-err));
+		goto err;
+	}
+	for (i = 0; i < o->npids && i < KS_MAX_PIDS; i++)
+		co.pids[i] = o->pids[i];
+	co.npids = o->npids;
+	err = ks_collect_set_pids(bpf_map__fd(c->skel->maps.ks_pids), &co);
+	if (err) {
+		ks_err("cannot set the pid filter: %s", strerror(-err));
+		goto err;
+	}
+	err = runqlat_bpf__attach(c->skel);
+	if (err) {
+		ks_err("cannot attach to sched tracepoints (%s): %s", ks_tp_kind_name(c->kind),
+		       strerror(-err));
+		goto err;
+	}
+	ks_info("runqlat: attached with %s", ks_tp_kind_name(c->kind));
+	return c;
+err:
+	ks_runqlat__free(c);
+	errno = -err;
+	return NULL;
+}
+
+static uint64_t percpu_sum(int fd, __u32 key, int ncpus)
+{
+	uint64_t *vals = calloc(ncpus, sizeof(*vals)), sum = 0;
+	int i;
+
+	if (vals && !bpf_map_lookup_elem(fd, &key, vals))
+		for (i = 0; i < ncpus; i++)
+			sum += vals[i];
+	free(vals);
+	return sum;
+}
+
+/* h -= prev, then prev = the cumulative value; the kernel side never resets */
+static void hist_delta(struct ks_hist *h, struct ks_hist *prev)
+{
+	struct ks_hist cur = *h;
+	int i;
+
+	for (i = 0; i < KS_HIST_SLOTS; i++)
+		h->slots[i] -= prev->slots[i];
+	h->count -= prev->count;
+	h->sum_ns -= prev->sum_ns;
+	if (cur.max_ns == prev->max_ns)
+		h->max_ns = 0;	/* no new maximum: recomputed from the buckets below */
+	for (i = KS_HIST_SLOTS - 1; !h->max_ns && i >= 0; i--)
+		if (h->slots[i])
+			h->max_ns = ks_hist_slot_hi(i) - 1;
+	*prev = cur;
+}
+
+static void cgroup_path(__u64 cgid, char *out, size_t len)
+{
+	/* breadth-limited walk of /sys/fs/cgroup for the directory with this id */
+	char stack[64][256];
+	int top = 0;
+	__u64 id;
+
+	out[0] = 0;
+	snprintf(stack[top++], sizeof(stack[0]), "/sys/fs/cgroup");
+	while (top > 0) {
+		char dir[256];
+		struct dirent *de;
+		DIR *d;
+
+		snprintf(dir, sizeof(dir), "%s", stack[--top]);
+		if (!ks_cgroup_id(dir, &id) && id == cgid) {
+			snprintf(out, len, "%s", dir[14] ? dir + 14 : "/");
+			return;
+		}
+		d = opendir(dir);
+		if (!d)
+			continue;
+		while ((de = readdir(d)) && top < 64) {
+			if (de->d_type != DT_DIR || de->d_name[0] == '.')
+				continue;
+			size_t dl = strlen(dir), nl = strlen(de->d_name);
+
+			if (dl + nl + 2 > sizeof(stack[0]))
+				continue;
+			memcpy(stack[top], dir, dl);
+			stack[top][dl] = '/';
+			memcpy(stack[top] + dl + 1, de->d_name, nl + 1);
+			top++;
+		}
+		closedir(d);
+	}
+}
+
+static struct ks_runq_cgroup *cg_row(struct ks_runqlat *c, __u64 cgid)
+{
+	size_t i;
+
+	for (i = 0; i < c->ncg; i++)
+		if (c->cg[i].cgid == cgid)
+			return &c->cg[i];
+	if (c->ncg == c->cgcap) {
+		size_t n = c->cgcap ? c->cgcap * 2 : 16;
+		void *p = realloc(c->cg, n * sizeof(*c->cg));
+
+		if (!p)
+			return NULL;
+		c->cg = p;
+		c->cgcap = n;
+	}
+	memset(&c->cg[c->ncg], 0, sizeof(c->cg[0]));
+	c->cg[c->ncg].cgid = cgid;
+	cgroup_path(cgid, c->cg[c->ncg].path, sizeof(c->cg[0].path));
+	return &c->cg[c->ncg++];
+}
+
+static int read_rows(struct ks_runqlat *c, struct ks_model *m)
+{
+	int fd = bpf_map__fd(c->skel->maps.rows);
+	struct ks_runq_key key, next, *keys = NULL;
+	struct ks_runq_val *v;
+	size_t n = 0, cap = 0, i;
+	int err = 0;
+
+	/* collect the keys first: deleting while walking restarts the walk */
+	while (!bpf_map_get_next_key(fd, n ? &key : NULL, &next)) {
+		if (n == cap) {
+			void *p = realloc(keys, (cap = cap ? cap * 2 : 256) * sizeof(*keys));
+
+			if (!p) {
+				free(keys);
+				return -ENOMEM;
+			}
+			keys = p;
+		}
+		keys[n++] = key = next;
+	}
+	v = malloc(sizeof(*v));
+	if (!v) {
+		free(keys);
+		return -ENOMEM;
+	}
+	c->ncg = 0;
+	for (i = 0; i < n; i++) {
+		if (bpf_map_lookup_and_delete_elem(fd, &keys[i], v) &&
+		    (bpf_map_lookup_elem(fd, &keys[i], v) || bpf_map_delete_elem(fd, &keys[i])))
+			continue;
+		if (c->group == KS_RUNQ_BY_CGROUP) {
+			struct ks_runq_cgroup *r = cg_row(c, keys[i].cgid);
+
+			if (!r) {
+				err = -ENOMEM;
+				break;
+			}
+			ks_hist_merge(&r->hist, &v->hist);
+			r->preempt += v->preempt;
+			r->ctxsw += v->ctxsw;
+		} else {
+			char comm[KS_COMM_LEN + 1] = {};
+			struct ks_task *t;
+
+			memcpy(comm, v->comm, KS_COMM_LEN);
+			t = ks_model__task(m, keys[i].pid, keys[i].tgid, comm);
+			if (!t) {
+				err = -ENOMEM;
+				break;
+			}
+			ks_hist_merge(&t->runq, &v->hist);
+			t->preempt += v->preempt;
+			t->ctxsw += v->ctxsw;
+		}
+	}
+	free(v);
+	free(keys);
+	return err;
+}
+
+/* The per-CPU system-wide histogram, summed. */
+static int read_all(struct ks_runqlat *c, struct ks_hist *all)
+{
+	struct ks_hist *v = calloc(c->ncpus, sizeof(*v));
+	__u32 zero = 0;
+	int i, err = 0;
+
+	if (!v)
+		return -ENOMEM;
+	memset(all, 0, sizeof(*all));
+	if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.runq_all), &zero, v))
+		err = -errno;
+	for (i = 0; !err && i < c->ncpus; i++) {
+		ks_hist_merge(all, &v[i]);
+		if (v[i].max_ns > all->max_ns)
+			all->max_ns = v[i].max_ns;
+	}
+	free(v);
+	return err;
+}
+
+int ks_runqlat__read(struct ks_runqlat *c, struct ks_model *m)
+{
+	struct ks_hist *all = malloc(sizeof(*all));
+	uint64_t d[KS_DROP__COUNT];
+	int dfd = bpf_map__fd(c->skel->maps.ks_drops), err, i;
+
+	if (!all)
+		return -ENOMEM;
+	err = read_all(c, all);
+	if (err) {
+		free(all);
+		return err;
+	}
+	hist_delta(all, &c->prev_all);
+	ks_hist_merge(&m->runq_all, all);
+	free(all);
+	m->threads = c->group == KS_RUNQ_BY_THREAD;
+	err = read_rows(c, m);
+	for (i = 0; i < KS_DROP__COUNT; i++)
+		d[i] = percpu_sum(dfd, i, c->ncpus);
+	if (d[KS_DROP_MAP_FULL] != c->prev_drops[KS_DROP_MAP_FULL]) {
+		m->lost += d[KS_DROP_MAP_FULL] - c->prev_drops[KS_DROP_MAP_FULL];
+		ks_model__gap(m, "runq latency (some)",
+			      "%llu events dropped: BPF map full (too many runnable tasks or rows)",
+			      (unsigned long long)(d[KS_DROP_MAP_FULL] -
+						   c->prev_drops[KS_DROP_MAP_FULL]));
+	}
+	memcpy(c->prev_drops, d, sizeof(d));
+	if (c->kind == KS_TP_CLASSIC && (c->skel->rodata->ks_filter_pid ||
+					 c->skel->rodata->ks_filter_cgroup))
+		ks_model__gap(m, "runq latency (filtered)",
+			      "classic tracepoints give pids only: a filtered task's waits count "
+			      "only once it has been seen running");
+	return err;
+}
+
+const struct ks_runq_cgroup *ks_runqlat__cgroups(const struct ks_runqlat *c, size_t *n)
+{
+	*n = c->ncg;
+	return c->cg;
+}
+
+const char *ks_runqlat__attach_kind(const struct ks_runqlat *c)
+{
+	return ks_tp_kind_name(c->kind);
+}
+
+void ks_runqlat__free(struct ks_runqlat *c)
+{
+	if (!c)
+		return;
+	runqlat_bpf__destroy(c->skel);
+	free(c->cg);
+	free(c);
+}
