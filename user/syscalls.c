@@ -57,6 +57,7 @@ static void pick_programs(struct syscalls_bpf *s, enum ks_tp_kind k, bool timing
 {
 	bpf_program__set_autoload(s->progs.btf_enter, timing && k == KS_TP_BTF);
 	bpf_program__set_autoload(s->progs.btf_exit, k == KS_TP_BTF);
+	bpf_program__set_autoload(s->progs.btf_switch, timing && k == KS_TP_BTF);
 	bpf_program__set_autoload(s->progs.raw_enter, timing && k == KS_TP_RAW);
 	bpf_program__set_autoload(s->progs.raw_exit, k == KS_TP_RAW);
 	bpf_program__set_autoload(s->progs.tp_enter, timing && k == KS_TP_CLASSIC);
