@@ -173,7 +173,9 @@ static __always_inline void enqueue(__u32 pid, struct task_struct *t)
 /* sched_wakeup(_new) with a task pointer (tp_btf, raw_tp) */
 static __always_inline int on_wakeup(struct task_struct *p, bool btf)
 {
-	__u32 pid = BPF_CORE_READ(p, pid), tgid = BPF_CORE_READ(p, tgid);
+	/* tp_btf: direct loads from trusted pointers, no probe-read calls */
+	__u32 pid = btf ? p->pid : BPF_CORE_READ(p, pid);
+	__u32 tgid = btf ? p->tgid : BPF_CORE_READ(p, tgid);
 
 	if (!pid || !task_wanted(p, tgid))
 		return 0;
@@ -244,11 +246,17 @@ static __always_inline void switch_out(__u32 pid, __u32 tgid, long state,
 static __always_inline int on_switch(struct task_struct *prev, struct task_struct *next,
 				     bool btf)
 {
-	__u32 ppid = BPF_CORE_READ(prev, pid), ptgid = BPF_CORE_READ(prev, tgid);
-	__u32 npid = BPF_CORE_READ(next, pid), ntgid = BPF_CORE_READ(next, tgid);
+	__u32 ppid = btf ? prev->pid : BPF_CORE_READ(prev, pid);
+	__u32 ptgid = btf ? prev->tgid : BPF_CORE_READ(prev, tgid);
+	__u32 npid = btf ? next->pid : BPF_CORE_READ(next, pid);
+	__u32 ntgid = btf ? next->tgid : BPF_CORE_READ(next, tgid);
+	long state;
 
-	if (ppid && task_wanted(prev, ptgid))
-		switch_out(ppid, ptgid, ks_task_state(prev), btf ? prev : NULL);
+	if (ppid && task_wanted(prev, ptgid)) {
+		state = btf && bpf_core_field_exists(prev->__state) ? prev->__state :
+			ks_task_state(prev);
+		switch_out(ppid, ptgid, state, btf ? prev : NULL);
+	}
 	if (npid)
 		switch_in(npid, ntgid, 0, next, btf);
 	return 0;

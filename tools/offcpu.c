@@ -6,27 +6,19 @@
 
 #include "cmd.h"
 #include "ks_collect.h"
+#include "ks_export.h"
 #include "ks_model.h"
 #include "ks_offcpu.h"
 #include "ks_profile_text.h"
 #include "ks_util.h"
 
-/*
- * The SVG/HTML writers come with the flame exporters (include/ks_export.h,
- * flame branch): weak until merged, so that this front end builds before
- * and after. Values of enum ks_export_fmt.
- */
-int ks_export(FILE *f, const struct ks_profile *p, int fmt, const void *opts)
-	__attribute__((weak));
-#define EXPORT_SVG	1
-#define EXPORT_HTML	2
 
 static int cmd_offcpu(int argc, char **argv);
 static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: kscope offcpu [-p PID[,PID]] [--cgroup PATH] [-d SECS] [-i SECS]\n"
-"                     [--format text|folded|svg|html] [-m MIN_US] [-M MAX_US]\n"
+"                     [-f text|folded|svg|html|...] [-m MIN_US] [-M MAX_US]\n"
 "                     [--wakers] [-K] [--no-stacks] [--top N] [--json] [-o FILE]\n\n"
 "Off-CPU time: how long tasks spend switched out, by kernel and user stack\n"
 "and by reason: \"waiting for CPU\" (preempted, or woken and not yet running),\n"
@@ -37,13 +29,20 @@ KS_COLLECT_USAGE
 "  -f, --format FMT     text (default): per-process time by reason, top\n"
 "                       functions and stacks; folded: flamegraph.pl input,\n"
 "                       values in microseconds, the reason as the frame after\n"
-"                       the process; svg, html: flame graph\n"
+"                       the process; svg, html: flame graph; pprof,\n"
+"                       speedscope, json. Default from -o's extension.\n"
 "  -m, --min-us US      ignore off-CPU periods shorter than US microseconds\n"
 "  -M, --max-us US      ignore off-CPU periods longer than US microseconds\n"
 "      --wakers         add the waker's stack after a \"--\" frame\n"
 "  -K, --kernel-only    kernel stacks only (no user stacks)\n"
 "      --no-stacks      time by process and reason only (cheapest)\n"
-"      --top N          rows in the text view (default 20)\n\n"
+"      --top N          rows in the text view (default 20)\n"
+"      --stack-min-us US  stacks only for off-CPU periods of at least US\n"
+"                       (default 100; 0: all). With tp_btf stacks are taken when\n"
+"                       the period ends (kernel: at switch-in, user: at the\n"
+"                       return from the blocking system call), so shorter\n"
+"                       periods cost no stack walk; they are shown as\n"
+"                       \"[stack not taken: period < US us]\"\n\n"
 "User stacks are frame-pointer walks: code built without frame pointers shows\n"
 "truncated user stacks (the accounting says so). Every output ends with its\n"
 "accounting: periods, lost, stack errors, unnamed frames.\n\n"
@@ -55,8 +54,9 @@ KS_COLLECT_USAGE
 KS_COMMAND(offcpu, 20, "Off-CPU time by stack and reason (runq wait, I/O, sleep)",
 	   cmd_offcpu, usage);
 
-enum { FMT_TEXT, FMT_FOLDED, FMT_SVG, FMT_HTML };
-enum { OPT_WAKERS = 0x2000, OPT_NO_STACKS, OPT_TOP };
+/* text, or an export format: FMT_TEXT is not a valid enum ks_export_fmt */
+#define FMT_TEXT	(-1)
+enum { OPT_WAKERS = 0x2000, OPT_NO_STACKS, OPT_TOP, OPT_KSTACK_MIN };
 
 struct run_state {
 	struct ks_offcpu *c;
@@ -196,18 +196,17 @@ static int report(void *ctx, bool last)
 	ks_profile__sort(m->offcpu);
 	if (st->co->json) {
 		print_json(st->f, st, secs);
-	} else if (st->fmt == FMT_FOLDED) {
-		ks_folded_write(st->f, m->offcpu);
-		ks_accounting_print(stderr, m->offcpu);
-		print_gaps(stderr, m);
-	} else if (st->fmt == FMT_SVG || st->fmt == FMT_HTML) {
-		err = ks_export(st->f, m->offcpu, st->fmt == FMT_SVG ? EXPORT_SVG : EXPORT_HTML,
-				NULL);
+	} else if (st->fmt != FMT_TEXT) {
+		struct ks_export_opts eo = { .sz = sizeof(eo), .title = "Off-CPU Time" };
+
+		err = ks_export(st->f, m->offcpu, st->fmt, &eo);
 		if (err) {
-			ks_err("cannot write the flame graph: %s", strerror(-err));
+			ks_err("cannot write the %s output: %s", ks_export_fmt_name(st->fmt),
+			       strerror(-err));
 			return err;
 		}
 		ks_accounting_print(stderr, m->offcpu);
+		print_gaps(stderr, m);
 	} else {
 		if (st->n)
 			fputc('\n', st->f);
@@ -238,16 +237,18 @@ static int cmd_offcpu(int argc, char **argv)
 		{ "kernel-only", no_argument, NULL, 'K' },
 		{ "no-stacks", no_argument, NULL, OPT_NO_STACKS },
 		{ "top", required_argument, NULL, OPT_TOP },
+		{ "stack-min-us", required_argument, NULL, OPT_KSTACK_MIN },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	const struct ks_cmd *cmd = ks_cmd_find("offcpu");
 	struct ks_collect_opts co = { .sz = sizeof(co) };
-	struct ks_offcpu_opts oo = { .sz = sizeof(oo) };
+	struct ks_offcpu_opts oo = { .sz = sizeof(oo), .stack_min_us = 100 };
 	struct run_state st = { .top = 20, .fmt = FMT_TEXT };
 	struct ks_offcpu *c = NULL;
 	struct ks_model *m = NULL;
 	struct ks_output out = {};
+	const char *fmt_name = NULL;
 	unsigned long v;
 	int ch, err, ret = KS_EXIT_FAIL;
 
@@ -260,16 +261,7 @@ static int cmd_offcpu(int argc, char **argv)
 			return ks_collect_exit_code(err);
 		switch (ch) {
 		case 'f':
-			if (!strcmp(optarg, "text"))
-				st.fmt = FMT_TEXT;
-			else if (!strcmp(optarg, "folded"))
-				st.fmt = FMT_FOLDED;
-			else if (!strcmp(optarg, "svg"))
-				st.fmt = FMT_SVG;
-			else if (!strcmp(optarg, "html"))
-				st.fmt = FMT_HTML;
-			else
-				return ks_usage_error(cmd, "unknown format '%s'", optarg);
+			fmt_name = optarg;
 			break;
 		case 'm':
 			if (ks_parse_uint(optarg, "--min-us", 0, 1UL << 40, &v))
@@ -294,6 +286,11 @@ static int cmd_offcpu(int argc, char **argv)
 			if (ks_parse_uint(optarg, "--top", 1, 1000000, &st.top))
 				return KS_EXIT_USAGE;
 			break;
+		case OPT_KSTACK_MIN:
+			if (ks_parse_uint(optarg, "--stack-min-us", 0, 1UL << 40, &v))
+				return KS_EXIT_USAGE;
+			oo.stack_min_us = v;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -309,12 +306,17 @@ static int cmd_offcpu(int argc, char **argv)
 				      (unsigned long long)oo.max_us);
 	if (oo.no_stacks && oo.wakers)
 		return ks_usage_error(cmd, "--wakers needs stacks (drop --no-stacks)");
-	if ((st.fmt == FMT_SVG || st.fmt == FMT_HTML) && !ks_export) {
-		ks_err("--format %s: the flame graph writer is not in this build",
-		       st.fmt == FMT_SVG ? "svg" : "html");
-		return KS_EXIT_FAIL;
+	/* --format, else the -o file's extension (ks_export_resolve), else text */
+	if (fmt_name && !strcmp(fmt_name, "text")) {
+		st.fmt = FMT_TEXT;
+	} else if (fmt_name || co.output) {
+		int r = ks_export_resolve(fmt_name, co.output);
+
+		if (r == -EINVAL)
+			return ks_usage_error(cmd, "unknown format '%s'", fmt_name);
+		st.fmt = r >= 0 ? r : FMT_TEXT;
 	}
-	if (co.json && st.fmt != FMT_TEXT)
+	if (co.json && fmt_name && st.fmt != FMT_TEXT)
 		return ks_usage_error(cmd, "--json and --format exclude each other");
 	if (ks_collect_finish(&co))
 		return KS_EXIT_FAIL;
