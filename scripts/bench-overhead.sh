@@ -6,7 +6,7 @@
 #   interleaved, medians of REPS), one row per case.
 # A case is "WORKLOAD|LABEL|TARGET|OBSERVER COMMAND": add rows to CASES
 # (the syscall collectors add theirs on the sysc workload).
-# REPS=N (default 5), SECS=S per run (default 2). Ends with what kscope
+# REPS=N (default 5), SECS=S per run (default 2), ONLY=WORKLOAD. Ends with what kscope
 # counted as lost under the heaviest load (nothing may be lost silently).
 # worktrees live one level deeper than the main checkout
 [ -z "$SHARED" ] && [ ! -d "$(dirname "$0")/../../shared/bench" ] && [ -d /work/shared/bench ] &&
@@ -15,6 +15,10 @@ source "$(dirname "$0")/bench-lib.sh"
 REPS=${REPS:-5}
 SECS=${SECS:-2}
 bench_build pingpong sysc
+# The floor for the syscall tracers: empty programs on the same two tracepoints.
+make -C "$ROOT" -s build/bpf/bench_floor.skel.h &&
+	gcc -O2 -g -I"$ROOT/build/bpf" "$ROOT/scripts/bench-floor.c" -lbpf -o "$BENCH/bench-floor" ||
+	exit 1
 
 CASES=(
 	"pingpong|kscope offcpu (stacks)|0.85|$KSCOPE offcpu -f folded"
@@ -23,16 +27,25 @@ CASES=(
 	"pingpong|libbpf-tools offcputime||/usr/sbin/offcputime"
 	"pingpong|kscope runqlat|0.97|$KSCOPE runqlat"
 	"pingpong|libbpf-tools runqlat||/usr/sbin/runqlat"
+	"sysc|empty BPF enter/exit (floor)||$BENCH/bench-floor"
+	"sysc|kscope syscalls|floor-0.05|$KSCOPE syscalls"
+	"sysc|kscope syscalls -c||$KSCOPE syscalls -c"
+	"sysc|libbpf-tools syscount||/usr/sbin/syscount"
 )
 
 echo "== overhead: throughput observed/unobserved (median of $REPS x ${SECS}s, interleaved)"
 printf "  %-10s %-32s %12s %12s %7s %s\n" WORKLOAD OBSERVER BASE OBSERVED RATIO TARGET
 for c in "${CASES[@]}"; do
 	IFS='|' read -r wl label target cmd <<< "$c"
+	[ -n "$ONLY" ] && [ "$wl" != "$ONLY" ] && continue	# ONLY=sysc: one workload's rows
 	# shellcheck disable=SC2086 # the observer command is split on purpose
 	read -r base obs ratio < <(WARM=${WARM:-1.5} "$SHARED/overhead.sh" "$BENCH/$wl" "$SECS" \
 		"$REPS" -- $cmd)
 	verdict=
+	# "floor-X": within X of the floor case's ratio measured above
+	[ "$label" = "empty BPF enter/exit (floor)" ] && floor=$ratio
+	[ "${target#floor-}" != "$target" ] &&
+		target=$(awk -v f="${floor:-1}" -v d="${target#floor-}" 'BEGIN { printf "%.3f", f - d }')
 	[ -n "$target" ] && verdict=">= $target $(awk -v r="$ratio" -v t="$target" \
 		'BEGIN { print (r >= t) ? "ok" : "MISSED" }')"
 	printf "  %-10s %-32s %12s %12s %7s %s\n" "$wl" "$label" "$base" "$obs" "$ratio" "$verdict"
@@ -99,3 +112,56 @@ d = json.load(sys.stdin)
 print("  runqlat: %d waits, lost %d, unavailable: %s" % (d["all"]["count"], d["lost"],
       "; ".join(g["signal"] for g in d["unavailable"]) or "none"))'
 wait $pp
+
+# Load-independent view of the same: BPF run time per syscall of each
+# observer's programs (kernel.bpf_stats_enabled), on the sysc workload.
+echo "== BPF program time per syscall under sysc (bpf_stats; excludes the attach floor itself)"
+stats_was=$(cat /proc/sys/kernel/bpf_stats_enabled)
+echo 1 > /proc/sys/kernel/bpf_stats_enabled
+prog_stats() {	# id run_time_ns run_cnt, one per line
+	bpftool prog show --json | python3 -c '
+import json, sys
+for p in json.load(sys.stdin):
+    print(p["id"], p.get("run_time_ns", 0), p.get("run_cnt", 0), p["name"])'
+}
+for c in "$BENCH/bench-floor|floor" "$KSCOPE syscalls|kscope syscalls" \
+	 "$KSCOPE syscalls -c|kscope syscalls -c" "/usr/sbin/syscount|libbpf-tools syscount"; do
+	IFS='|' read -r cmd label <<< "$c"
+	prog_stats > "$BENCH/ps.before"
+	# shellcheck disable=SC2086
+	$cmd > /dev/null 2>&1 &
+	op=$!
+	sleep 1.5
+	prog_stats > "$BENCH/ps.start"
+	n=$("$BENCH/sysc" 2)
+	prog_stats > "$BENCH/ps.end"
+	kill -INT $op; wait $op 2>/dev/null
+	python3 - "$BENCH/ps.before" "$BENCH/ps.start" "$BENCH/ps.end" "$label" "$n" <<'PY'
+import sys
+rd = lambda f: {l.split()[0]: l.split() for l in open(f)}
+before, start, end = rd(sys.argv[1]), rd(sys.argv[2]), rd(sys.argv[3])
+ns = 0.0
+names = []
+for i, e in end.items():
+    # the observer's own programs: new since "before", on the syscall tracepoints
+    if i in before or i not in start or not ("enter" in e[3] or "exit" in e[3]):
+        continue
+    dt, dc = int(e[1]) - int(start[i][1]), int(e[2]) - int(start[i][2])
+    if dc:
+        ns += dt / dc
+        names.append("%s %.0f ns" % (e[3], dt / dc))
+print("  %-28s %6.0f ns/syscall (%s), %s calls/s observed" % (sys.argv[4], ns, ", ".join(names), sys.argv[5]))
+PY
+done
+echo "$stats_was" > /proc/sys/kernel/bpf_stats_enabled
+
+echo "== loss accounting under sysc (kscope syscalls, 3 s)"
+"$BENCH/sysc" 4 > /dev/null &
+sc=$!
+sleep 0.5
+"$KSCOPE" syscalls -d 3 --json 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print("  syscalls: %d calls, lost %d, unavailable: %s" % (sum(r["count"] for r in d["syscalls"]),
+      d["lost"], "; ".join(g["signal"] for g in d["unavailable"]) or "none"))'
+wait $sc
