@@ -101,7 +101,7 @@ test: deps $(OUT)/kscope $(UNIT_BINS) $(WL_BINS)
 	$(Q)tests/run.sh
 
 run: deps $(OUT)/kscope
-	$(OUT)/kscope profile -d 10
+	$(OUT)/kscope top
 
 asan:
 	$(MAKE) OUT=build/asan EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
