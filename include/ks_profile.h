@@ -81,6 +81,17 @@ void ks_profile__sort(struct ks_profile *p);
 int ks_folded_write(FILE *f, const struct ks_profile *p);
 /* Read folded text; kinds from _[k]/_[j]/_[i] suffixes. -EINVAL on bad line. */
 int ks_folded_read(FILE *f, struct ks_profile *p, const char *name_for_errors);
+/* The folded suffix of a frame kind: "_[k]", "_[j]", "_[i]" or "". */
+const char *ks_frame_suffix(uint8_t kind);
+/* A frame name for folded text: ';' becomes ':', line breaks spaces. */
+void ks_folded_name(FILE *f, const char *name);
+/*
+ * Parse one folded line in place (names point into @line, kinds from the
+ * suffixes, counts may be floats). 0: a stack; 1: blank or '#' comment;
+ * -EINVAL: bad line, *@why says why.
+ */
+int ks_folded_parse_line(char *line, struct ks_frame *fr, uint32_t max, uint32_t *n,
+			 double *value, const char **why);
 /* The accounting summary, one block, for stderr or the text report. */
 void ks_accounting_print(FILE *f, const struct ks_profile *p);
 
