@@ -33,6 +33,7 @@ struct ks_hist {
 	__u64 count;
 	__u64 sum_ns;
 	__u64 max_ns;
+	__u64 min_ns;		/* smallest value seen; 0: unknown (percentiles clamp to it) */
 };
 
 static __always_inline __u32 ks_log2_u64(__u64 v)

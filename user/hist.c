@@ -33,6 +33,8 @@ void ks_hist_add(struct ks_hist *h, uint64_t ns)
 	h->sum_ns += ns;
 	if (ns > h->max_ns)
 		h->max_ns = ns;
+	if (!h->min_ns || ns < h->min_ns)
+		h->min_ns = ns;
 }
 
 void ks_hist_merge(struct ks_hist *dst, const struct ks_hist *src)
@@ -45,6 +47,8 @@ void ks_hist_merge(struct ks_hist *dst, const struct ks_hist *src)
 	dst->sum_ns += src->sum_ns;
 	if (src->max_ns > dst->max_ns)
 		dst->max_ns = src->max_ns;
+	if (src->min_ns && (!dst->min_ns || src->min_ns < dst->min_ns))
+		dst->min_ns = src->min_ns;
 }
 
 /* Sum of the slots: kernels update count and slots separately (per-CPU races). */
@@ -80,6 +84,8 @@ double ks_hist_pct(const struct ks_hist *h, double pct)
 			(double)(ks_hist_slot_hi(i) - ks_hist_slot_lo(i));
 		if (h->max_ns && v > h->max_ns)
 			v = h->max_ns;
+		if (h->min_ns && v < h->min_ns)	/* a bucket is ~12% wide: 5 ms is not 4.98 */
+			v = h->min_ns;
 		return v;
 	}
 	return h->max_ns;
