@@ -18,7 +18,12 @@ struct ks_symbolizer;
 
 struct ks_sym {
 	const char *name;	/* demangled symbol, NULL if unnamed; owned by the symbolizer */
-	const char *module;	/* binary path, "[kernel]", "[vdso]", module name, or NULL */
+	/*
+	 * The binary's full path as the process sees it, "[vdso]", "[jit]"
+	 * (perf map), a pseudo mapping ("[heap]", "[anon:x]"), "[kernel]" or a
+	 * kernel module "[modname]" / "[bpf]"; NULL if unknown.
+	 */
+	const char *module;
 	uint64_t sym_off;	/* addr - symbol start */
 	uint64_t file_off;	/* addr as an offset in module's file (for "bin+0xoff") */
 	uint8_t kind;		/* enum ks_frame_kind (ks_profile.h) */
@@ -28,16 +33,37 @@ struct ks_symbolizer *ks_symbolizer__new(void);
 void ks_symbolizer__free(struct ks_symbolizer *s);
 
 /*
- * Snapshot /proc/PID/maps now, while the process lives, so that it still
- * resolves after it exits. Cheap if already known; re-reads when @refresh.
+ * Snapshot the executable mappings of /proc/PID/maps now, while the process
+ * lives, so that it still resolves after it exits: binaries that the
+ * process's path does not name here (deleted or replaced, other mount
+ * namespace) are opened now through /proc/PID/map_files or /proc/PID/root
+ * and held open. Symbol tables are still read on first lookup. Cheap if
+ * already known; re-reads (and re-reads /tmp/perf-PID.map) when @refresh.
+ * ks_symbolizer__user/__unwind on an unknown pid take the snapshot then.
  */
 int ks_symbolizer__add_pid(struct ks_symbolizer *s, int pid, bool refresh);
 void ks_symbolizer__drop_pid(struct ks_symbolizer *s, int pid);
 
-/* 0 on success (out->name may still be NULL: mapping known, no symbol);
- * -ENOENT when not even the mapping is known ("[unknown]"). */
+/*
+ * 0 on success (out->name may still be NULL: mapping known, no symbol);
+ * -ENOENT when not even the mapping is known ("[unknown]"). Addresses in no
+ * file mapping are looked up in the process's perf map (kind KS_FRAME_JIT).
+ * Return addresses should be looked up as addr - 1 (the call).
+ */
 int ks_symbolizer__user(struct ks_symbolizer *s, int pid, uint64_t addr, struct ks_sym *out);
 int ks_symbolizer__kernel(struct ks_symbolizer *s, uint64_t addr, struct ks_sym *out);
+/*
+ * Look up an ELF virtual address (as nm and addr2line print them) in the
+ * binary at @path, without a process. 0, or -errno when it cannot be read.
+ */
+int ks_symbolizer__file(struct ks_symbolizer *s, const char *path, uint64_t vaddr,
+			struct ks_sym *out);
+/*
+ * Where separate debug files live (.build-id/xx/rest.debug, and the
+ * .gnu_debuglink fallback <root>/<dir>/<link>). Default: $KSCOPE_DEBUG_ROOT,
+ * else /usr/lib/debug. Process-wide; NULL restores the default.
+ */
+int ks_symbolizer__set_debug_root(struct ks_symbolizer *s, const char *dir);
 
 /*
  * Unwind a user stack snapshot (registers + copy of the stack from sp up)
