@@ -360,19 +360,104 @@ static long ptrmap_get(struct ptrmap *m, const char *s, bool *added)
 	return m->n++;
 }
 
+/* Frame tuple -> index, for the frame table of one profile. */
+struct framemap {
+	const struct ks_frame **keys;	/* points into the profile's stacks */
+	uint32_t *vals;
+	size_t cap, n;
+};
+
+static size_t frame_hash(const struct ks_frame *f)
+{
+	uint64_t k = (uintptr_t)f->name * 31 + (uintptr_t)f->module;
+
+	k = k * 31 + f->addr;
+	k = k * 31 + f->offset;
+	k = k * 31 + f->kind;
+	return ptr_hash((const char *)(uintptr_t)k);
+}
+
+static bool frame_eq(const struct ks_frame *a, const struct ks_frame *b)
+{
+	return a->name == b->name && a->module == b->module && a->addr == b->addr &&
+	       a->offset == b->offset && a->kind == b->kind;
+}
+
+static int framemap_grow(struct framemap *m)
+{
+	struct framemap o = *m;
+	size_t i, j;
+
+	m->cap = o.cap ? o.cap * 2 : 1024;
+	m->keys = calloc(m->cap, sizeof(*m->keys));
+	m->vals = calloc(m->cap, sizeof(*m->vals));
+	if (!m->keys || !m->vals) {
+		free(m->keys);
+		free(m->vals);
+		*m = o;
+		return -ENOMEM;
+	}
+	for (i = 0; i < o.cap; i++) {
+		if (!o.keys[i])
+			continue;
+		for (j = frame_hash(o.keys[i]) & (m->cap - 1); m->keys[j]; j = (j + 1) & (m->cap - 1))
+			;
+		m->keys[j] = o.keys[i];
+		m->vals[j] = o.vals[i];
+	}
+	free(o.keys);
+	free(o.vals);
+	return 0;
+}
+
+static long framemap_get(struct framemap *m, const struct ks_frame *f, bool *added)
+{
+	size_t j;
+
+	*added = false;
+	if ((m->n + 1) * 2 > m->cap && framemap_grow(m))
+		return -1;
+	for (j = frame_hash(f) & (m->cap - 1); m->keys[j]; j = (j + 1) & (m->cap - 1))
+		if (frame_eq(m->keys[j], f))
+			return m->vals[j];
+	m->keys[j] = f;
+	m->vals[j] = m->n;
+	*added = true;
+	return m->n++;
+}
+
+/* Stacks as frame-index sequences, sorted so neighbours share prefixes. */
+static const uint32_t *sort_idx;
+static const size_t *sort_off;
+
+static int cmp_seq(const void *pa, const void *pb)
+{
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+	const uint32_t *x = sort_idx + sort_off[a], *y = sort_idx + sort_off[b];
+	size_t nx = sort_off[a + 1] - sort_off[a], ny = sort_off[b + 1] - sort_off[b], i;
+
+	for (i = 0; i < nx && i < ny; i++)
+		if (x[i] != y[i])
+			return x[i] < y[i] ? -1 : 1;
+	return nx < ny ? -1 : nx > ny;
+}
+
 /*
- * A profile: header, then the string table and the stacks. Strings are
- * numbered in order of first use; frames refer to them by number.
+ * A profile: header, string table, frame table (name, module, addr, offset,
+ * kind), then the stacks: pid, tid, value, frames shared with the previous
+ * stack, then the indices of the others.
  */
 static int put_profile(struct buf *b, const struct ks_profile *p)
 {
 	const struct ks_accounting *a = &p->acct;
-	struct ptrmap map = {};
-	struct buf strs = {}, stk = {};
-	size_t i, k;
+	struct ptrmap smap = {};
+	struct framemap fmap = {};
+	struct buf strs = {}, frs = {};
+	uint32_t *idx = NULL;
+	size_t *off = NULL, *order = NULL, total = 0, i, k, prev = 0;
 	bool added;
-	long idx;
-	int err = 0;
+	long ix;
+	int err = -ENOMEM;
 
 	b_str(b, p->unit);
 	b_str(b, p->title);
@@ -387,47 +472,89 @@ static int put_profile(struct buf *b, const struct ks_profile *p)
 	b_v(b, a->user_complete);
 	b_str(b, a->notes);
 
-	for (i = 0; i < p->nstacks && !err; i++) {
-		const struct ks_stack *s = &p->stacks[i];
+	for (i = 0; i < p->nstacks; i++)
+		total += p->stacks[i].nframes;
+	idx = malloc((total + 1) * sizeof(*idx));
+	off = malloc((p->nstacks + 1) * sizeof(*off));
+	order = malloc((p->nstacks + 1) * sizeof(*order));
+	if (!idx || !off || !order)
+		goto out;
+	total = 0;
+	for (i = 0; i < p->nstacks; i++) {
+		const struct ks_stack *st = &p->stacks[i];
 
-		b_v(&stk, s->pid);
-		b_v(&stk, s->tid);
-		b_v(&stk, s->value);
-		b_v(&stk, s->nframes);
-		for (k = 0; k < s->nframes; k++) {
-			const struct ks_frame *f = &s->frames[k];
-			const char *strs2[2] = { f->name ? f->name : "", f->module };
+		off[i] = total;
+		order[i] = i;
+		for (k = 0; k < st->nframes; k++) {
+			const struct ks_frame *f = &st->frames[k];
+			const char *sv[2] = { f->name ? f->name : "", f->module };
 			int j;
 
+			ix = framemap_get(&fmap, f, &added);
+			if (ix < 0)
+				goto out;
+			idx[total++] = ix;
+			if (!added)
+				continue;
 			for (j = 0; j < 2; j++) {
-				if (!strs2[j]) {
-					b_v(&stk, 0);
-					continue;
+				long si = 0;
+				bool sadd;
+
+				if (sv[j]) {
+					si = ptrmap_get(&smap, sv[j], &sadd);
+					if (si < 0)
+						goto out;
+					if (sadd)
+						b_str(&strs, sv[j]);
+					si++;
 				}
-				idx = ptrmap_get(&map, strs2[j], &added);
-				if (idx < 0) {
-					err = -ENOMEM;
-					break;
-				}
-				if (added)
-					b_str(&strs, strs2[j]);
-				b_v(&stk, idx + 1);	/* 0: NULL */
+				b_v(&frs, si);	/* 0: NULL */
 			}
-			b_v(&stk, f->addr);
-			b_v(&stk, f->offset);
-			b_u8(&stk, f->kind);
+			b_v(&frs, f->addr);
+			b_v(&frs, f->offset);
+			b_u8(&frs, f->kind);
 		}
 	}
-	b_v(b, map.n);
+	off[p->nstacks] = total;
+	sort_idx = idx;
+	sort_off = off;
+	qsort(order, p->nstacks, sizeof(*order), cmp_seq);
+
+	b_v(b, smap.n);
 	b_bytes(b, strs.d, strs.len);
+	b_v(b, fmap.n);
+	b_bytes(b, frs.d, frs.len);
 	b_v(b, p->nstacks);
-	b_bytes(b, stk.d, stk.len);
-	if (strs.oom || stk.oom)
-		err = -ENOMEM;
-	free(map.keys);
-	free(map.vals);
+	for (i = 0; i < p->nstacks; i++) {
+		size_t s = order[i], n = off[s + 1] - off[s], common = 0;
+
+		if (i) {
+			size_t pn = off[prev + 1] - off[prev];
+
+			while (common < n && common < pn &&
+			       idx[off[s] + common] == idx[off[prev] + common])
+				common++;
+		}
+		b_v(b, p->stacks[s].pid);
+		b_v(b, p->stacks[s].tid);
+		b_v(b, p->stacks[s].value);
+		b_v(b, common);
+		b_v(b, n - common);
+		for (k = common; k < n; k++)
+			b_v(b, idx[off[s] + k]);
+		prev = s;
+	}
+	err = strs.oom || frs.oom ? -ENOMEM : 0;
+out:
+	free(smap.keys);
+	free(smap.vals);
+	free(fmap.keys);
+	free(fmap.vals);
 	free(strs.d);
-	free(stk.d);
+	free(frs.d);
+	free(idx);
+	free(off);
+	free(order);
 	return err;
 }
 
@@ -435,10 +562,10 @@ static struct ks_profile *get_profile(struct cur *c)
 {
 	struct ks_accounting *a;
 	struct ks_profile *p;
-	struct ks_frame *fr = NULL;
+	struct ks_frame *fr = NULL, *tab = NULL;
 	const char **strs = NULL;
 	char *unit, *title;
-	size_t nstr, nstk, i, k;
+	size_t nstr, ntab, nstk, i, k, prevn = 0;
 
 	unit = c_strdup(c);
 	title = c_strdup(c);
@@ -482,36 +609,53 @@ static struct ks_profile *get_profile(struct cur *c)
 		if (!strs[i])
 			goto err;
 	}
+	ntab = c_count(c);
+	if (c->bad)
+		goto err;
+	tab = calloc(ntab ? ntab : 1, sizeof(*tab));
+	if (!tab)
+		goto err;
+	for (i = 0; i < ntab && !c->bad; i++) {
+		size_t ni = c_vmax(c, nstr), mi = c_vmax(c, nstr);
+
+		if (ni == 0)
+			c->bad = true;
+		tab[i].name = ni ? strs[ni - 1] : "";
+		tab[i].module = mi ? strs[mi - 1] : NULL;
+		tab[i].addr = c_v(c);
+		tab[i].offset = c_v(c);
+		tab[i].kind = c_le(c, 1);
+		if (tab[i].kind > KS_FRAME_UNKNOWN)
+			tab[i].kind = KS_FRAME_UNKNOWN;
+	}
 	nstk = c_count(c);
 	for (i = 0; i < nstk && !c->bad; i++) {
 		uint32_t pid = c_vmax(c, UINT32_MAX), tid = c_vmax(c, UINT32_MAX);
 		uint64_t value = c_v(c);
-		size_t n = c_vmax(c, MAX_FRAMES);
+		size_t common = c_vmax(c, prevn), rest = c_vmax(c, MAX_FRAMES - common);
 
-		for (k = 0; k < n && !c->bad; k++) {
-			size_t ni = c_vmax(c, nstr), mi = c_vmax(c, nstr);
+		for (k = common; k < common + rest && !c->bad; k++) {
+			size_t fi = c_vmax(c, ntab ? ntab - 1 : 0);
 
-			if (ni == 0)
+			if (!ntab)
 				c->bad = true;
-			fr[k].name = ni ? strs[ni - 1] : "";
-			fr[k].module = mi ? strs[mi - 1] : NULL;
-			fr[k].addr = c_v(c);
-			fr[k].offset = c_v(c);
-			fr[k].kind = c_le(c, 1);
-			if (fr[k].kind > KS_FRAME_UNKNOWN)
-				fr[k].kind = KS_FRAME_UNKNOWN;
+			else
+				fr[k] = tab[fi];
 		}
-		if (!c->bad && ks_profile__add(p, pid, tid, fr, n, value))
+		prevn = common + rest;
+		if (!c->bad && ks_profile__add(p, pid, tid, fr, prevn, value))
 			goto err;
 	}
 	if (c->bad)
 		goto err;
 	free(strs);
+	free(tab);
 	free(fr);
 	return p;
 err:
 	c->bad = true;
 	free(strs);
+	free(tab);
 	free(fr);
 	ks_profile__free(p);
 	return NULL;
@@ -614,6 +758,8 @@ static int encode_model(struct buf *b, const struct ks_model *m)
 		put_task(b, &m->tasks[i]);
 	sec_end(b, s);
 
+	if (ks_verbose > 1)
+		ks_info("capture: %zu tasks, %zu bytes so far", m->ntasks, b->len);
 	s = sec_begin(b, SEC_SYSCALLS);
 	b_v(b, m->nsyscalls);
 	for (i = 0; i < m->nsyscalls; i++) {
@@ -651,6 +797,9 @@ static int encode_model(struct buf *b, const struct ks_model *m)
 		b_u8(b, i);
 		err = put_profile(b, profs[i]);
 		sec_end(b, s);
+		if (ks_verbose > 1)
+			ks_info("capture: profile %zu: %zu stacks, %zu bytes", i,
+				profs[i]->nstacks, b->len - s);
 	}
 	return err ? err : b->oom ? -ENOMEM : 0;
 }

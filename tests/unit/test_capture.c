@@ -162,6 +162,7 @@ static void capture__round_trip__same_model(void **state)
 	assert_int_equal(m->oncpu->hz, 99);
 	assert_int_equal(m->oncpu->acct.samples, 12);
 	assert_string_equal(m->oncpu->acct.notes, "note");
+	ks_profile__sort(m->oncpu);
 	assert_string_equal(m->oncpu->stacks[0].frames[2].name, "hot");
 	assert_string_equal(m->oncpu->stacks[0].frames[2].module, "/bin/x");
 	assert_int_equal(m->oncpu->stacks[0].frames[2].addr, 0x401100);
