@@ -127,7 +127,17 @@ static int budgets(struct ks_report *r, const struct ks_model *m)
 		if (!b)
 			return -ENOMEM;
 		b->s[KS_B_ONCPU] += t->oncpu_ns / 1e9;
-		b->s[KS_B_RUNQ] += t->offcpu_ns[KS_OFF_RUNQ] / 1e9;
+		/*
+		 * CPU wait: the run-queue collector's measured waits when it ran
+		 * (wakeup/preemption to running); off-CPU time the offcpu
+		 * collector put on "waiting for CPU" beyond that is "other".
+		 */
+		if (t->runq.count && t->runq.sum_ns < t->offcpu_ns[KS_OFF_RUNQ]) {
+			b->s[KS_B_RUNQ] += t->runq.sum_ns / 1e9;
+			b->s[KS_B_OTHER] += (t->offcpu_ns[KS_OFF_RUNQ] - t->runq.sum_ns) / 1e9;
+		} else {
+			b->s[KS_B_RUNQ] += t->offcpu_ns[KS_OFF_RUNQ] / 1e9;
+		}
 		b->s[KS_B_IO] += t->offcpu_ns[KS_OFF_IO] / 1e9;
 		b->s[KS_B_LOCK] += t->offcpu_ns[KS_OFF_LOCK] / 1e9;
 		b->s[KS_B_SLEEP] += t->offcpu_ns[KS_OFF_SLEEP] / 1e9;
