@@ -299,131 +299,187 @@ static void get_hist(struct cur *c, struct ks_hist *h)
 
 /* ---- profiles ---- */
 
-/* Pointer -> index map for the interned strings of one profile. */
-struct ptrmap {
-	const char **keys;
-	uint32_t *vals;
-	size_t cap, n;
+/*
+ * The dictionary: strings and frames numbered once per capture. Each
+ * interval's profiles carry only the strings and frames new since the
+ * previous interval; stacks refer to frames by capture-wide number. Reader
+ * and writer keep the same tables, so a capture is read in order.
+ */
+#define DICT_MAX_ENTRIES	(4u << 20)
+#define DICT_MAX_BYTES		(256u << 20)
+
+struct dframe {
+	uint32_t name, module;		/* string index + 1 (module 0: none) */
+	uint64_t addr, offset;
+	uint8_t kind;
 };
 
-static size_t ptr_hash(const char *p)
-{
-	uint64_t k = (uintptr_t)p;
-
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdULL;
-	k ^= k >> 33;
-	return (size_t)k;
-}
-
-static int ptrmap_grow(struct ptrmap *m)
-{
-	struct ptrmap o = *m;
-	size_t i, j;
-
-	m->cap = o.cap ? o.cap * 2 : 1024;
-	m->keys = calloc(m->cap, sizeof(*m->keys));
-	m->vals = calloc(m->cap, sizeof(*m->vals));
-	if (!m->keys || !m->vals) {
-		free(m->keys);
-		free(m->vals);
-		*m = o;
-		return -ENOMEM;
-	}
-	for (i = 0; i < o.cap; i++) {
-		if (!o.keys[i])
-			continue;
-		for (j = ptr_hash(o.keys[i]) & (m->cap - 1); m->keys[j]; j = (j + 1) & (m->cap - 1))
-			;
-		m->keys[j] = o.keys[i];
-		m->vals[j] = o.vals[i];
-	}
-	free(o.keys);
-	free(o.vals);
-	return 0;
-}
-
-/* Index of @s, adding it (and writing it to @b) when new. -1 on ENOMEM. */
-static long ptrmap_get(struct ptrmap *m, const char *s, bool *added)
-{
-	size_t j;
-
-	*added = false;
-	if ((m->n + 1) * 2 > m->cap && ptrmap_grow(m))
-		return -1;
-	for (j = ptr_hash(s) & (m->cap - 1); m->keys[j]; j = (j + 1) & (m->cap - 1))
-		if (m->keys[j] == s)
-			return m->vals[j];
-	m->keys[j] = s;
-	m->vals[j] = m->n;
-	*added = true;
-	return m->n++;
-}
-
-/* Frame tuple -> index, for the frame table of one profile. */
-struct framemap {
-	const struct ks_frame **keys;	/* points into the profile's stacks */
-	uint32_t *vals;
-	size_t cap, n;
+struct dict {
+	char **strs;			/* by index */
+	uint32_t *str_slots;		/* hash -> index + 1 */
+	size_t nstrs, strs_cap, str_slots_cap, str_bytes;
+	struct dframe *frames;
+	uint32_t *fr_slots;
+	size_t nframes, frames_cap, fr_slots_cap;
+	/* reader: per profile, dictionary string -> pointer interned in it */
+	const char **interned;
+	size_t interned_cap;
 };
 
-static size_t frame_hash(const struct ks_frame *f)
+static void dict_free(struct dict *d)
 {
-	uint64_t k = (uintptr_t)f->name * 31 + (uintptr_t)f->module;
+	size_t i;
 
-	k = k * 31 + f->addr;
-	k = k * 31 + f->offset;
-	k = k * 31 + f->kind;
-	return ptr_hash((const char *)(uintptr_t)k);
+	for (i = 0; i < d->nstrs; i++)
+		free(d->strs[i]);
+	free(d->strs);
+	free(d->str_slots);
+	free(d->frames);
+	free(d->fr_slots);
+	free(d->interned);
+	memset(d, 0, sizeof(*d));
 }
 
-static bool frame_eq(const struct ks_frame *a, const struct ks_frame *b)
+static uint64_t str_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static uint64_t frame_hash(const struct dframe *f)
+{
+	uint64_t k = f->name * 0x9e3779b97f4a7c15ULL ^ f->module;
+
+	k = (k ^ f->addr) * 0xff51afd7ed558ccdULL;
+	k = (k ^ f->offset) * 0xc4ceb9fe1a85ec53ULL;
+	return (k ^ f->kind) ^ (k >> 29);
+}
+
+static bool frame_eq(const struct dframe *a, const struct dframe *b)
 {
 	return a->name == b->name && a->module == b->module && a->addr == b->addr &&
 	       a->offset == b->offset && a->kind == b->kind;
 }
 
-static int framemap_grow(struct framemap *m)
+/* Rebuild an index table of @cap slots over @n entries. */
+static int rehash(uint32_t **slots, size_t *cap, size_t n, const struct dict *d, bool frames)
 {
-	struct framemap o = *m;
-	size_t i, j;
+	size_t nc = *cap ? *cap * 2 : 4096, i, j;
+	uint32_t *ns = calloc(nc, sizeof(*ns));
 
-	m->cap = o.cap ? o.cap * 2 : 1024;
-	m->keys = calloc(m->cap, sizeof(*m->keys));
-	m->vals = calloc(m->cap, sizeof(*m->vals));
-	if (!m->keys || !m->vals) {
-		free(m->keys);
-		free(m->vals);
-		*m = o;
+	if (!ns)
 		return -ENOMEM;
-	}
-	for (i = 0; i < o.cap; i++) {
-		if (!o.keys[i])
-			continue;
-		for (j = frame_hash(o.keys[i]) & (m->cap - 1); m->keys[j]; j = (j + 1) & (m->cap - 1))
+	for (i = 0; i < n; i++) {
+		uint64_t h = frames ? frame_hash(&d->frames[i]) : str_hash(d->strs[i]);
+
+		for (j = h & (nc - 1); ns[j]; j = (j + 1) & (nc - 1))
 			;
-		m->keys[j] = o.keys[i];
-		m->vals[j] = o.vals[i];
+		ns[j] = i + 1;
 	}
-	free(o.keys);
-	free(o.vals);
+	free(*slots);
+	*slots = ns;
+	*cap = nc;
 	return 0;
 }
 
-static long framemap_get(struct framemap *m, const struct ks_frame *f, bool *added)
+static int grow(void **arr, size_t *cap, size_t n, size_t size)
+{
+	size_t nc;
+	void *na;
+
+	if (n < *cap)
+		return 0;
+	nc = *cap ? *cap * 2 : 1024;
+	na = realloc(*arr, nc * size);
+	if (!na)
+		return -ENOMEM;
+	*arr = na;
+	*cap = nc;
+	return 0;
+}
+
+static int dict_add_str(struct dict *d, const char *s, size_t len)
+{
+	char *c;
+
+	if (d->nstrs >= DICT_MAX_ENTRIES || d->str_bytes + len > DICT_MAX_BYTES)
+		return -E2BIG;
+	if (grow((void **)&d->strs, &d->strs_cap, d->nstrs, sizeof(*d->strs)))
+		return -ENOMEM;
+	c = malloc(len + 1);
+	if (!c)
+		return -ENOMEM;
+	memcpy(c, s, len);
+	c[len] = 0;
+	d->strs[d->nstrs++] = c;
+	d->str_bytes += len + 1;
+	return 0;
+}
+
+/* Writer: index of @s, adding it (to @out as well) when new; -1 on error. */
+static long dict_str(struct dict *d, const char *s, struct buf *out, size_t *nnew)
 {
 	size_t j;
 
-	*added = false;
-	if ((m->n + 1) * 2 > m->cap && framemap_grow(m))
+	if ((d->nstrs + 1) * 2 > d->str_slots_cap &&
+	    rehash(&d->str_slots, &d->str_slots_cap, d->nstrs, d, false))
 		return -1;
-	for (j = frame_hash(f) & (m->cap - 1); m->keys[j]; j = (j + 1) & (m->cap - 1))
-		if (frame_eq(m->keys[j], f))
-			return m->vals[j];
-	m->keys[j] = f;
-	m->vals[j] = m->n;
-	*added = true;
-	return m->n++;
+	for (j = str_hash(s) & (d->str_slots_cap - 1); d->str_slots[j];
+	     j = (j + 1) & (d->str_slots_cap - 1))
+		if (!strcmp(d->strs[d->str_slots[j] - 1], s))
+			return d->str_slots[j] - 1;
+	if (dict_add_str(d, s, strlen(s)))
+		return -1;
+	d->str_slots[j] = d->nstrs;
+	b_str(out, s);
+	(*nnew)++;
+	return d->nstrs - 1;
+}
+
+static int dict_add_frame(struct dict *d, const struct dframe *f)
+{
+	if (d->nframes >= DICT_MAX_ENTRIES)
+		return -E2BIG;
+	if (grow((void **)&d->frames, &d->frames_cap, d->nframes, sizeof(*d->frames)))
+		return -ENOMEM;
+	d->frames[d->nframes++] = *f;
+	return 0;
+}
+
+static long dict_frame(struct dict *d, const struct ks_frame *fr, struct buf *strs,
+		       size_t *nstr, struct buf *frs, size_t *nfr)
+{
+	struct dframe f = { .addr = fr->addr, .offset = fr->offset, .kind = fr->kind };
+	long ni, mi = -1;
+	size_t j;
+
+	ni = dict_str(d, fr->name ? fr->name : "", strs, nstr);
+	if (fr->module)
+		mi = dict_str(d, fr->module, strs, nstr);
+	if (ni < 0 || (fr->module && mi < 0))
+		return -1;
+	f.name = ni + 1;
+	f.module = mi + 1;
+	if ((d->nframes + 1) * 2 > d->fr_slots_cap &&
+	    rehash(&d->fr_slots, &d->fr_slots_cap, d->nframes, d, true))
+		return -1;
+	for (j = frame_hash(&f) & (d->fr_slots_cap - 1); d->fr_slots[j];
+	     j = (j + 1) & (d->fr_slots_cap - 1))
+		if (frame_eq(&d->frames[d->fr_slots[j] - 1], &f))
+			return d->fr_slots[j] - 1;
+	if (dict_add_frame(d, &f))
+		return -1;
+	d->fr_slots[j] = d->nframes;
+	b_v(frs, f.name);
+	b_v(frs, f.module);
+	b_v(frs, f.addr);
+	b_v(frs, f.offset);
+	b_u8(frs, f.kind);
+	(*nfr)++;
+	return d->nframes - 1;
 }
 
 /* Stacks as frame-index sequences, sorted so neighbours share prefixes. */
@@ -443,19 +499,16 @@ static int cmp_seq(const void *pa, const void *pb)
 }
 
 /*
- * A profile: header, string table, frame table (name, module, addr, offset,
- * kind), then the stacks: pid, tid, value, frames shared with the previous
- * stack, then the indices of the others.
+ * A profile: header, the strings and frames new to the dictionary, then the
+ * stacks: pid, tid, value, frames shared with the previous stack, then the
+ * dictionary indices of the others.
  */
-static int put_profile(struct buf *b, const struct ks_profile *p)
+static int put_profile(struct buf *b, const struct ks_profile *p, struct dict *d)
 {
 	const struct ks_accounting *a = &p->acct;
-	struct ptrmap smap = {};
-	struct framemap fmap = {};
 	struct buf strs = {}, frs = {};
 	uint32_t *idx = NULL;
-	size_t *off = NULL, *order = NULL, total = 0, i, k, prev = 0;
-	bool added;
+	size_t *off = NULL, *order = NULL, total = 0, i, k, prev = 0, nstr = 0, nfr = 0;
 	long ix;
 	int err = -ENOMEM;
 
@@ -486,33 +539,10 @@ static int put_profile(struct buf *b, const struct ks_profile *p)
 		off[i] = total;
 		order[i] = i;
 		for (k = 0; k < st->nframes; k++) {
-			const struct ks_frame *f = &st->frames[k];
-			const char *sv[2] = { f->name ? f->name : "", f->module };
-			int j;
-
-			ix = framemap_get(&fmap, f, &added);
+			ix = dict_frame(d, &st->frames[k], &strs, &nstr, &frs, &nfr);
 			if (ix < 0)
 				goto out;
 			idx[total++] = ix;
-			if (!added)
-				continue;
-			for (j = 0; j < 2; j++) {
-				long si = 0;
-				bool sadd;
-
-				if (sv[j]) {
-					si = ptrmap_get(&smap, sv[j], &sadd);
-					if (si < 0)
-						goto out;
-					if (sadd)
-						b_str(&strs, sv[j]);
-					si++;
-				}
-				b_v(&frs, si);	/* 0: NULL */
-			}
-			b_v(&frs, f->addr);
-			b_v(&frs, f->offset);
-			b_u8(&frs, f->kind);
 		}
 	}
 	off[p->nstacks] = total;
@@ -520,9 +550,9 @@ static int put_profile(struct buf *b, const struct ks_profile *p)
 	sort_off = off;
 	qsort(order, p->nstacks, sizeof(*order), cmp_seq);
 
-	b_v(b, smap.n);
+	b_v(b, nstr);
 	b_bytes(b, strs.d, strs.len);
-	b_v(b, fmap.n);
+	b_v(b, nfr);
 	b_bytes(b, frs.d, frs.len);
 	b_v(b, p->nstacks);
 	for (i = 0; i < p->nstacks; i++) {
@@ -546,10 +576,6 @@ static int put_profile(struct buf *b, const struct ks_profile *p)
 	}
 	err = strs.oom || frs.oom ? -ENOMEM : 0;
 out:
-	free(smap.keys);
-	free(smap.vals);
-	free(fmap.keys);
-	free(fmap.vals);
 	free(strs.d);
 	free(frs.d);
 	free(idx);
@@ -558,14 +584,21 @@ out:
 	return err;
 }
 
-static struct ks_profile *get_profile(struct cur *c)
+/* Reader: dictionary string @i (0-based) interned in @p. */
+static const char *dict_intern(struct dict *d, struct ks_profile *p, size_t i)
+{
+	if (!d->interned[i])
+		d->interned[i] = ks_profile__intern(p, d->strs[i]);
+	return d->interned[i];
+}
+
+static struct ks_profile *get_profile(struct cur *c, struct dict *d)
 {
 	struct ks_accounting *a;
 	struct ks_profile *p;
-	struct ks_frame *fr = NULL, *tab = NULL;
-	const char **strs = NULL;
+	struct ks_frame *fr = NULL;
 	char *unit, *title;
-	size_t nstr, ntab, nstk, i, k, prevn = 0;
+	size_t n, nstk, i, k, prevn = 0;
 
 	unit = c_strdup(c);
 	title = c_strdup(c);
@@ -592,42 +625,39 @@ static struct ks_profile *get_profile(struct cur *c)
 	a->user_complete = c_v(c);
 	c_strbuf(c, a->notes, sizeof(a->notes));
 
-	nstr = c_count(c);
-	if (c->bad)
-		goto err;
-	strs = calloc(nstr ? nstr : 1, sizeof(*strs));
-	fr = calloc(MAX_FRAMES, sizeof(*fr));
-	if (!strs || !fr)
-		goto err;
-	for (i = 0; i < nstr; i++) {
-		char *s = c_strdup(c);
+	n = c_count(c);
+	for (i = 0; i < n && !c->bad; i++) {
+		size_t len = c_vmax(c, c_left(c));
 
-		if (!s)
+		if (c->bad || dict_add_str(d, (const char *)c->p, len))
 			goto err;
-		strs[i] = ks_profile__intern(p, s);
-		free(s);
-		if (!strs[i])
-			goto err;
+		if (memchr(c->p, 0, len))	/* embedded NUL: keep the prefix */
+			d->strs[d->nstrs - 1][strlen(d->strs[d->nstrs - 1])] = 0;
+		c->p += len;
 	}
-	ntab = c_count(c);
-	if (c->bad)
-		goto err;
-	tab = calloc(ntab ? ntab : 1, sizeof(*tab));
-	if (!tab)
-		goto err;
-	for (i = 0; i < ntab && !c->bad; i++) {
-		size_t ni = c_vmax(c, nstr), mi = c_vmax(c, nstr);
+	n = c_count(c);
+	for (i = 0; i < n && !c->bad; i++) {
+		struct dframe f;
 
-		if (ni == 0)
+		f.name = c_vmax(c, d->nstrs);
+		f.module = c_vmax(c, d->nstrs);
+		f.addr = c_v(c);
+		f.offset = c_v(c);
+		f.kind = c_le(c, 1);
+		if (f.kind > KS_FRAME_UNKNOWN)
+			f.kind = KS_FRAME_UNKNOWN;
+		if (f.name == 0)
 			c->bad = true;
-		tab[i].name = ni ? strs[ni - 1] : "";
-		tab[i].module = mi ? strs[mi - 1] : NULL;
-		tab[i].addr = c_v(c);
-		tab[i].offset = c_v(c);
-		tab[i].kind = c_le(c, 1);
-		if (tab[i].kind > KS_FRAME_UNKNOWN)
-			tab[i].kind = KS_FRAME_UNKNOWN;
+		if (c->bad || dict_add_frame(d, &f))
+			goto err;
 	}
+	if (c->bad)
+		goto err;
+	free(d->interned);
+	d->interned = calloc(d->nstrs ? d->nstrs : 1, sizeof(*d->interned));
+	fr = calloc(MAX_FRAMES, sizeof(*fr));
+	if (!d->interned || !fr)
+		goto err;
 	nstk = c_count(c);
 	for (i = 0; i < nstk && !c->bad; i++) {
 		uint32_t pid = c_vmax(c, UINT32_MAX), tid = c_vmax(c, UINT32_MAX);
@@ -635,12 +665,21 @@ static struct ks_profile *get_profile(struct cur *c)
 		size_t common = c_vmax(c, prevn), rest = c_vmax(c, MAX_FRAMES - common);
 
 		for (k = common; k < common + rest && !c->bad; k++) {
-			size_t fi = c_vmax(c, ntab ? ntab - 1 : 0);
+			size_t fi = c_vmax(c, d->nframes ? d->nframes - 1 : 0);
+			const struct dframe *df;
 
-			if (!ntab)
+			if (!d->nframes) {
 				c->bad = true;
-			else
-				fr[k] = tab[fi];
+				break;
+			}
+			df = &d->frames[fi];
+			fr[k].name = dict_intern(d, p, df->name - 1);
+			fr[k].module = df->module ? dict_intern(d, p, df->module - 1) : NULL;
+			fr[k].addr = df->addr;
+			fr[k].offset = df->offset;
+			fr[k].kind = df->kind;
+			if (!fr[k].name || (df->module && !fr[k].module))
+				goto err;
 		}
 		prevn = common + rest;
 		if (!c->bad && ks_profile__add(p, pid, tid, fr, prevn, value))
@@ -648,14 +687,10 @@ static struct ks_profile *get_profile(struct cur *c)
 	}
 	if (c->bad)
 		goto err;
-	free(strs);
-	free(tab);
 	free(fr);
 	return p;
 err:
 	c->bad = true;
-	free(strs);
-	free(tab);
 	free(fr);
 	ks_profile__free(p);
 	return NULL;
@@ -724,7 +759,7 @@ static void get_task(struct cur *c, struct ks_model *m)
 	*t = tmp;		/* a duplicate pid in a hostile file: last wins */
 }
 
-static int encode_model(struct buf *b, const struct ks_model *m)
+static int encode_model(struct buf *b, const struct ks_model *m, struct dict *d)
 {
 	const struct ks_profile *profs[3] = { m->oncpu, m->offcpu, m->locks };
 	size_t s, i;
@@ -795,7 +830,7 @@ static int encode_model(struct buf *b, const struct ks_model *m)
 			continue;
 		s = sec_begin(b, SEC_PROFILE);
 		b_u8(b, i);
-		err = put_profile(b, profs[i]);
+		err = put_profile(b, profs[i], d);
 		sec_end(b, s);
 		if (ks_verbose > 1)
 			ks_info("capture: profile %zu: %zu stacks, %zu bytes", i,
@@ -804,7 +839,8 @@ static int encode_model(struct buf *b, const struct ks_model *m)
 	return err ? err : b->oom ? -ENOMEM : 0;
 }
 
-static void decode_section(struct cur *c, unsigned int id, struct ks_model *m)
+static void decode_section(struct cur *c, unsigned int id, struct ks_model *m,
+			   struct dict *d)
 {
 	size_t n, i;
 
@@ -889,7 +925,7 @@ static void decode_section(struct cur *c, unsigned int id, struct ks_model *m)
 			break;
 		}
 		slot = which == 0 ? &m->oncpu : which == 1 ? &m->offcpu : &m->locks;
-		p = get_profile(c);
+		p = get_profile(c, d);
 		if (!p)
 			break;
 		ks_profile__free(*slot);
@@ -901,7 +937,8 @@ static void decode_section(struct cur *c, unsigned int id, struct ks_model *m)
 	}
 }
 
-static int decode_model(const unsigned char *d, size_t len, struct ks_model *m)
+static int decode_model(const unsigned char *d, size_t len, struct ks_model *m,
+			struct dict *dict)
 {
 	struct cur c = { d, d + len, false };
 
@@ -913,7 +950,7 @@ static int decode_model(const unsigned char *d, size_t len, struct ks_model *m)
 		if (c.bad || n > c_left(&c))
 			return -EBADMSG;
 		s = (struct cur){ c.p, c.p + n, false };
-		decode_section(&s, id, m);
+		decode_section(&s, id, m, dict);
 		if (s.bad)
 			return -EBADMSG;
 		c.p += n;
@@ -937,6 +974,7 @@ static uint32_t get_le32(const unsigned char *p)
 }
 
 struct ks_capture_writer {
+	struct dict dict;
 	int fd;
 	bool no_sync;
 	int level;
@@ -1064,7 +1102,7 @@ int ks_capture_writer__write(struct ks_capture_writer *w, const struct ks_model 
 	struct buf b = {};
 	int err;
 
-	err = encode_model(&b, m);
+	err = encode_model(&b, m, &w->dict);
 	if (!err)
 		err = write_chunk(w, KS_CHUNK_INTERVAL, &b);
 	free(b.d);
@@ -1089,6 +1127,7 @@ int ks_capture_writer__close(struct ks_capture_writer *w, bool complete)
 		err = -errno;
 	if (close(w->fd) && !err)
 		err = -errno;
+	dict_free(&w->dict);
 	free(w);
 	return err;
 }
@@ -1103,6 +1142,7 @@ const char *ks_capture_strerror(void)
 }
 
 struct ks_capture_reader {
+	struct dict dict;
 	FILE *f;
 	uint64_t size, off;
 	unsigned int chunk;		/* index of the next chunk */
@@ -1379,7 +1419,7 @@ int ks_capture_reader__next(struct ks_capture_reader *r, struct ks_model *m)
 		switch (type) {
 		case KS_CHUNK_INTERVAL:
 			model_clear(m);
-			err = decode_model(d, len, m);
+			err = decode_model(d, len, m, &r->dict);
 			free(d);
 			if (err) {
 				r->chunk = chunk;
@@ -1434,6 +1474,7 @@ void ks_capture_reader__free(struct ks_capture_reader *r)
 	if (!r)
 		return;
 	fclose(r->f);
+	dict_free(&r->dict);
 	free(r);
 }
 

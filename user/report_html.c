@@ -137,6 +137,16 @@ int ks_report_write_html(FILE *f, const struct ks_report *r)
 	fputs("</table>\n", f);
 	flame(f, r->model->oncpu, "flame-oncpu", "On-CPU flame graph");
 	flame(f, r->model->offcpu, "flame-offcpu", "Off-CPU flame graph (us)");
+	/*
+	 * "report.html#s=REGEX" searches every embedded flame graph and shows
+	 * the matched share of each (a deep link, and the browser test's hook).
+	 */
+	fputs("<p id=\"kstest\"></p>\n<script>\nwindow.addEventListener('load',function(){"
+	      "var m=/[#&]s=([^&]*)/.exec(location.hash),out=[];if(!m)return;"
+	      "document.querySelectorAll('iframe.flame').forEach(function(f){try{"
+	      "var r=f.contentWindow.ksFlame.search(decodeURIComponent(m[1]));"
+	      "out.push(f.id+'='+(r<0?'bad':r.toFixed(2)));}catch(e){out.push(f.id+'=error');}});"
+	      "document.getElementById('kstest').textContent=out.join(' ');});\n</script>\n", f);
 	fputs("</body></html>\n", f);
 	return ferror(f) ? -EIO : 0;
 }

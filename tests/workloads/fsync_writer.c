@@ -1,7 +1,7 @@
 // build: -O1 -g -fno-omit-frame-pointer
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fsync-bound writer: writes 4 KiB and fsync()s it, in a loop, for SECS
+ * fsync-bound writer: writes 64 KiB and fsync()s it, in a loop, for SECS
  * seconds, so it spends most of its time in uninterruptible I/O waits.
  *   fsync_writer SECS [DIR]
  */
@@ -22,14 +22,14 @@ static double now(void)
 
 __attribute__((noinline)) static void write_and_sync(int fd, const char *buf)
 {
-	if (write(fd, buf, 4096) != 4096 || fsync(fd))
+	if (write(fd, buf, 65536) != 65536 || fsync(fd))
 		perror("write/fsync");
 }
 
 int main(int argc, char **argv)
 {
 	double end = now() + (argc > 1 ? atof(argv[1]) : 5);
-	char path[256], buf[4096];
+	char path[256], buf[65536];
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/fsync_writer.%d", argc > 2 ? argv[2] : "/var/tmp",
