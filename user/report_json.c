@@ -180,6 +180,11 @@ int ks_report_write_json(FILE *f, const struct ks_report *r)
 			snprintf(key, sizeof(key), "%s.runq", r->procs[i].comm);
 			hist_metrics(f, &first, key, &t->runq);
 		}
+		/* CPU per blocking cycle: the cost of one work item for a server loop */
+		if (t && t->ctxsw) {
+			snprintf(key, sizeof(key), "%s.cpu_per_wait_ms", r->procs[i].comm);
+			metric(f, &first, key, r->procs[i].s[KS_B_ONCPU] * 1e3 / t->ctxsw);
+		}
 	}
 	for (i = 0; i < m->nsyscalls; i++) {
 		snprintf(key, sizeof(key), "syscall.%u.%u", m->syscalls[i].pid, m->syscalls[i].nr);
