@@ -294,7 +294,12 @@ static int proc_findings(struct ks_report *r, size_t *cap, const struct ks_model
 	if (tot <= 0)
 		return 0;
 	pct_line(base, sizeof(base), b);
-	sh = b->s[KS_B_ONCPU] / tot;
+	/*
+	 * CPU-bound: of the time it was not waiting for a CPU, it ran. Judged
+	 * without the CPU wait, so that a CPU-hungry process on a busy machine
+	 * still shows as CPU-bound (and as saturated, ranked by the seconds).
+	 */
+	sh = tot - b->s[KS_B_RUNQ] > 0 ? b->s[KS_B_ONCPU] / (tot - b->s[KS_B_RUNQ]) : 0;
 	if (sh >= TH_CPU_BOUND) {
 		f = add_finding(r, cap, KS_F_CPU_BOUND, b->s[KS_B_ONCPU], b);
 		if (!f)
@@ -308,13 +313,14 @@ static int proc_findings(struct ks_report *r, size_t *cap, const struct ks_model
 				leaf = strrchr(f->stacks[0], ';') ? strrchr(f->stacks[0], ';') + 1
 								  : f->stacks[0];
 			snprintf(f->statement, sizeof(f->statement),
-				 "%s (%u) is CPU-bound: on-CPU %.0f%% of its time%s%.120s",
+				 "%s (%u) is CPU-bound: on-CPU %.0f%% of the time it was not "
+				 "waiting for a CPU%s%.120s",
 				 b->comm, b->pid, 100 * sh,
 				 *leaf ? ", hottest path ends in " : "", leaf);
 		}
 		snprintf(f->evidence, sizeof(f->evidence), "%s", base);
 		snprintf(f->threshold, sizeof(f->threshold),
-			 "on-CPU >= %.0f%% of the process's observed time (critical >= 80%%)",
+			 "on-CPU >= %.0f%% of the observed time minus CPU wait (critical >= 80%%)",
 			 100 * TH_CPU_BOUND);
 		snprintf(f->next, sizeof(f->next),
 			 "kscope profile -p %u -o cpu.svg: the hot code paths; consider the "
