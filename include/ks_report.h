@@ -127,7 +127,9 @@ int ks_report_write_html(FILE *f, const struct ks_report *r);
  * Compare two JSON reports (ks_report_write_json output). Writes the
  * comparison (Markdown-ish text) to @f; returns the number of --fail-on
  * rules broken, or -errno (message printed). @rules: see kscope report --help.
+ * @diff_out: write the differential on-CPU flame graph there (html/svg).
  */
-int ks_report_compare(FILE *f, const char *base, const char *new_path, const char *rules);
+int ks_report_compare(FILE *f, const char *base, const char *new_path, const char *rules,
+		      const char *diff_out);
 
 #endif /* KS_REPORT_H */

@@ -36,7 +36,8 @@ static void usage(FILE *f)
 "      --format FMT     html, md or json, whatever -o says\n"
 "  -i, --input FILE     analyze a capture from `kscope record` instead\n"
 "      --compare B N    compare two JSON reports: metrics side by side, changes\n"
-"                       within run-to-run noise (<10%%) marked\n"
+"                       within run-to-run noise (<10%%) marked; with -o FILE.html\n"
+"                       or .svg, a differential on-CPU flame graph of N against B\n"
 "      --fail-on RULES  with --compare: exit 3 if a rule is broken. RULES is a\n"
 "                       comma-separated list of METRIC>+N%% (relative increase\n"
 "                       over BASE), METRIC<-N%%, METRIC>VALUE or METRIC<VALUE.\n"
@@ -149,7 +150,7 @@ static int cmd_report(int argc, char **argv)
 	if (compare) {
 		if (argc - optind != 2)
 			return ks_usage_error(cmd, "--compare takes two JSON reports");
-		err = ks_report_compare(stdout, argv[optind], argv[optind + 1], rules);
+		err = ks_report_compare(stdout, argv[optind], argv[optind + 1], rules, co.output);
 		if (err < 0)
 			return err == -EINVAL ? KS_EXIT_USAGE : KS_EXIT_FAIL;
 		return err ? 3 : 0;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ks_export.h"
 #include "ks_report.h"
 #include "ks_util.h"
 
@@ -55,6 +56,108 @@ static int load(const char *path, struct metric *ms, size_t *n)
 	return 0;
 }
 
+/* JSON string at @s (after the opening quote) into @out; NULL if malformed. */
+static const char *unquote(const char *s, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (; *s && *s != '"'; s++) {
+		char c = *s;
+
+		if (c == '\\') {
+			s++;
+			switch (*s) {
+			case 'n': c = '\n'; break;
+			case 't': c = '\t'; break;
+			case 'u': c = '?'; if (strlen(s) >= 5) s += 4; break;
+			case 0: return NULL;
+			default: c = *s;
+			}
+		}
+		if (n + 1 < size)
+			out[n++] = c;
+	}
+	out[n] = 0;
+	return *s == '"' ? s + 1 : NULL;
+}
+
+/* The "oncpu_stacks" list of a report into @p (one entry per line). */
+static int load_stacks(const char *path, const char *list, struct ks_profile *p)
+{
+	FILE *f = fopen(path, "r");
+	char line[16384], stack[8192], key[64];
+	struct ks_frame fr[KS_MAX_STACK_DEPTH * 2 + 2];
+	bool in = false;
+
+	if (!f)
+		return -errno;
+	snprintf(key, sizeof(key), "  \"%s\": [", list);
+	while (fgets(line, sizeof(line), f)) {
+		const char *q = strstr(line, "{\"stack\": \""), *v;
+		unsigned long long val;
+		uint32_t n = 0;
+		char *tok, *save;
+
+		if (!in) {
+			in = !strncmp(line, key, strlen(key));
+			continue;
+		}
+		if (!q)
+			break;
+		v = unquote(q + 11, stack, sizeof(stack));
+		if (!v || sscanf(v, ", \"value\": %llu", &val) != 1)
+			continue;
+		for (tok = strtok_r(stack, ";", &save); tok && n < ARRAY_SIZE(fr);
+		     tok = strtok_r(NULL, ";", &save)) {
+			memset(&fr[n], 0, sizeof(fr[n]));
+			fr[n].name = tok;
+			fr[n].kind = n ? KS_FRAME_USER : KS_FRAME_PROCESS;
+			n++;
+		}
+		if (n && ks_profile__add(p, 0, 0, fr, n, val)) {
+			fclose(f);
+			return -ENOMEM;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+/* Differential on-CPU flame graph of NEW against BASE, format from @out's name. */
+static int diff_flame(const char *bp, const char *np, const char *out)
+{
+	struct ks_profile *a = ks_profile__new("samples"), *b = ks_profile__new("samples");
+	struct ks_export_opts o = { .sz = sizeof(o), .title = "On-CPU: NEW against BASE",
+				    .hash = true };
+	int fmt = ks_export_fmt_parse(out), err = -ENOMEM;
+	FILE *f;
+
+	if (fmt < 0 || fmt == KS_EXPORT_FOLDED)
+		fmt = KS_EXPORT_HTML;
+	if (!a || !b)
+		goto out;
+	err = load_stacks(bp, "oncpu_stacks", a);
+	if (!err)
+		err = load_stacks(np, "oncpu_stacks", b);
+	if (err)
+		goto out;
+	o.base = a;
+	f = fopen(out, "w");
+	if (!f) {
+		err = -errno;
+		goto out;
+	}
+	err = ks_export(f, b, fmt, &o);
+	if (fclose(f) && !err)
+		err = -EIO;
+out:
+	if (err)
+		ks_err("cannot write the differential flame graph %s: %s", out, strerror(-err));
+	ks_profile__free(a);
+	ks_profile__free(b);
+	return err;
+}
+
 static const struct metric *find(const struct metric *ms, size_t n, const char *key)
 {
 	size_t i;
@@ -79,7 +182,8 @@ static bool noise(const char *key, double a, double b)
 	return false;
 }
 
-int ks_report_compare(FILE *f, const char *bp, const char *np, const char *rules)
+int ks_report_compare(FILE *f, const char *bp, const char *np, const char *rules,
+		      const char *diff_out)
 {
 	struct metric *a = calloc(MAX_METRICS, sizeof(*a)), *b = calloc(MAX_METRICS, sizeof(*b));
 	size_t na, nb, i;
@@ -105,6 +209,12 @@ int ks_report_compare(FILE *f, const char *bp, const char *np, const char *rules
 		ch = a[i].v ? (m->v - a[i].v) / fabs(a[i].v) * 100 : 0;
 		fprintf(f, "%-40s %14.4g %14.4g %+8.1f%%%s\n", a[i].key, a[i].v, m->v, ch,
 			noise(a[i].key, a[i].v, m->v) ? "  (within run-to-run noise)" : "");
+	}
+	if (diff_out) {
+		err = diff_flame(bp, np, diff_out);
+		if (err)
+			goto out;
+		fprintf(f, "differential flame graph: %s\n", diff_out);
 	}
 	if (!rules || !*rules)
 		goto out;
