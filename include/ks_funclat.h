@@ -85,6 +85,7 @@ enum ks_fl_counter {
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "ks_syms.h"
 
 struct ks_funclat;
 
@@ -183,8 +184,6 @@ struct ks_elf_func {
  */
 int ks_elf_funcs(const char *path, struct ks_elf_func **out);
 void ks_elf_funcs_free(struct ks_elf_func *f, int n);
-/* C++ demangling through libstdc++'s __cxa_demangle (dlopen'ed); NULL + free(). */
-char *ks_demangle(const char *name);
 /* Levenshtein distance, capped at @cap (for "did you mean"). */
 int ks_edit_distance(const char *a, const char *b, int cap);
 #endif

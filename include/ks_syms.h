@@ -80,6 +80,9 @@ int ks_symbolizer__unwind(struct ks_symbolizer *s, int pid, const struct ks_ureg
 /* Format a frame name the way every view prints it: "sym", "bin+0xoff", "[unknown]". */
 const char *ks_sym_format(const struct ks_sym *sym, char *buf, size_t len);
 
+/* C++ (Itanium) demangling; malloc'ed result or NULL when not mangled/unknown. */
+char *ks_demangle(const char *name);
+
 /* Bytes held by symbol tables and maps (printed with -v). */
 size_t ks_symbolizer__memory(const struct ks_symbolizer *s);
 

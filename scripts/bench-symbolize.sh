@@ -83,7 +83,9 @@ agree() {	# agree PEER: % of addresses where the peer's name equals ours
 		paste -d '\n' - "$DIR/ours.names" | awk 'NR % 2 == 1 { p = $0; next }
 		{ n++; if (p == $0) a++ } END { printf "%.1f", 100 * a / n }'
 }
-named=$(awk -F'\t' '$2 !~ /^[^+]*\.so[^+]*\+0x|\[unknown\]/' "$DIR/ours.out" | wc -l)
+# unnamed: "BASENAME+0xOFF" (mapping known, no symbol) or "[unknown]"
+named=$(awk -F'\t' '{ n = split($3, p, "/") } index($2, p[n] "+0x") != 1 && $2 != "[unknown]"' \
+	"$DIR/ours.out" | wc -l)
 
 printf 'symbolize %d addresses: %d in %s (%s), %d in %s; %d runs, medians\n' \
 	"$N" $((N / 2)) "$LIBC" "$dbgnote" $((N / 2)) "$BIG" "$REPS"

@@ -51,7 +51,7 @@ declare -A W=(
 perf_cost() {	# perf.data -> ns per sample spent on callchains
 	local f=$1 n t1 t0 i a="" b=""
 	n=$(perf script -F comm -i "$f" 2>/dev/null | wc -l)
-	[ "$n" -gt 0 ] || return
+	[ "$n" -ge 1000 ] || { echo "-1 $n"; return; }	# too few: noise
 	for i in 1 2 3; do
 		t1=$(date +%s%N); perf script -F ip --no-inline -i "$f" >/dev/null 2>&1
 		a+="$(( $(date +%s%N) - t1 )) "
@@ -91,6 +91,7 @@ for w in python3 cc1 xz sort-threads; do
 		printf " %16s" "$(complete_share "$TMP/$w.$s.data")"
 	done
 	echo
-	pc+="$w: $(perf_cost "$TMP/$w.8192.data" | awk '{printf "%d ns/sample (%d samples)", $1, $2}'); "
+	pc+="$w: $(perf_cost "$TMP/$w.8192.data" |
+		awk '{ if ($1 < 0) printf "n/a (%d samples)", $2; else printf "%d ns/sample (%d samples)", $1, $2 }'); "
 done
 echo "  perf script callchain cost at 8 KiB: $pc"

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "ks_export.h"
 #include "ks_profile_text.h"
 #include "ks_profiler.h"
 #include "ks_util.h"
@@ -16,7 +17,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: kscope profile [-p PID[,PID...]] [-F HZ] [-d SECONDS] [-U | -K]\n"
-"                      [--format text|folded] [-o FILE] [--unwind dwarf|fp]\n"
+"                      [--format text|folded|svg|html|pprof|speedscope|json]\n"
+"                      [-o FILE] [--unwind dwarf|fp]\n"
 "                      [--per-thread] [--top N]\n\n"
 "Sample on-CPU stacks on every CPU with a perf event (hardware cycles where the\n"
 "machine offers them, else the software cpu-clock), aggregate by process,\n"
@@ -27,8 +29,11 @@ static void usage(FILE *f)
 "  -U, --user-only      user stacks only\n"
 "  -K, --kernel-only    kernel stacks only\n"
 "  -f, --format FMT     text (default): top functions and stacks;\n"
-"                       folded: flamegraph.pl/inferno input, counts are samples\n"
-"  -o, --output FILE    write there (written as FILE.incomplete, renamed when done)\n"
+"                       folded: flamegraph.pl/inferno input, counts are samples;\n"
+"                       svg, html: interactive flame graph (page with a table);\n"
+"                       pprof (go tool pprof), speedscope, json (docs/formats.md)\n"
+"  -o, --output FILE    write there (written as FILE.incomplete, renamed when done);\n"
+"                       the format follows the extension unless --format is given\n"
 "      --unwind MODE    dwarf (default): copy user stacks and unwind with the\n"
 "                       binaries' CFI, complete without frame pointers;\n"
 "                       fp: frame pointers only, aggregated in the kernel\n"
@@ -39,12 +44,13 @@ static void usage(FILE *f)
 "Examples:\n"
 "  kscope profile -d 10                       # whole system, 10 s\n"
 "  kscope profile -p 1234 -F 999 -d 5         # one process, finer\n"
+"  kscope profile -d 30 -o cpu.svg             # flame graph directly\n"
+"  kscope profile -d 30 -o cpu.pb.gz && go tool pprof -top cpu.pb.gz\n"
 "  kscope profile -d 30 -f folded -o out.folded && kscope flame out.folded -o out.svg\n");
 }
 KS_COMMAND(profile, 10, "Sample on-CPU stacks (CPU profiler, flame graph input)",
 	   cmd_profile, usage);
 
-enum fmt { FMT_TEXT, FMT_FOLDED };
 
 static bool any_alive(const __u32 *pids, int n)
 {
@@ -81,10 +87,10 @@ static int cmd_profile(int argc, char **argv)
 	const char *output = NULL;
 	unsigned long v, top = 20;
 	double duration = 0, elapsed;
-	enum fmt fmt = FMT_TEXT;
+	const char *format = NULL;
 	uint64_t t0, start_ns = ks_now_ns();
 	bool timing = getenv("KSCOPE_TIMING");
-	int c, n, ret = KS_EXIT_FAIL;
+	int c, n, fmt, ret = KS_EXIT_FAIL;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:F:d:UKf:o:h", opts, NULL)) != -1) {
@@ -112,12 +118,7 @@ static int cmd_profile(int argc, char **argv)
 			po.no_user = true;
 			break;
 		case 'f':
-			if (!strcmp(optarg, "text"))
-				fmt = FMT_TEXT;
-			else if (!strcmp(optarg, "folded"))
-				fmt = FMT_FOLDED;
-			else
-				return ks_usage_error(cmd, "unknown format '%s'", optarg);
+			format = optarg;
 			break;
 		case 'o':
 			output = optarg;
@@ -146,6 +147,13 @@ static int cmd_profile(int argc, char **argv)
 		return ks_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 	if (po.no_user && po.no_kernel)
 		return ks_usage_error(cmd, "-U and -K exclude each other");
+	/* text unless --format or the output's extension says otherwise */
+	if (format && !strcmp(format, "text"))
+		fmt = -ENOENT;
+	else
+		fmt = ks_export_resolve(format, output);
+	if (fmt == -EINVAL)
+		return ks_usage_error(cmd, "unknown format '%s'", format);
 
 	ks_setup_signals();
 	prof = ks_profiler__open(&po);
@@ -185,8 +193,13 @@ static int cmd_profile(int argc, char **argv)
 
 	if (!out.f)
 		out.f = stdout;
-	if (fmt == FMT_FOLDED) {
-		ks_folded_write(out.f, p);
+	if (fmt >= 0) {
+		struct ks_export_opts eo = { .sz = sizeof(eo), .title = "CPU profile" };
+
+		if (ks_export(out.f, p, fmt, &eo)) {
+			ks_err("cannot write the %s output", ks_export_fmt_name(fmt));
+			goto cleanup;
+		}
 		ks_accounting_print(stderr, p);
 	} else {
 		fprintf(out.f, "Profile: %.1f s, %s at %llu Hz%s\n\n", p->duration_s,

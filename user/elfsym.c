@@ -212,38 +212,6 @@ int ks_resolve_target(const char *target, int pid, char *buf, size_t len)
 	return from_dirs(target, buf, len);
 }
 
-/*
- * libstdc++ is loaded only when a mangled name shows up: no link-time
- * dependency, and C programs never pay for it.
- */
-typedef char *(*cxa_demangle_fn)(const char *, char *, size_t *, int *);
-
-char *ks_demangle(const char *name)
-{
-	static cxa_demangle_fn fn;
-	static bool tried;
-	int status = -1;
-	char *out;
-
-	if (!name || strncmp(name, "_Z", 2))
-		return NULL;
-	if (!tried) {
-		void *h = dlopen("libstdc++.so.6", RTLD_LAZY | RTLD_LOCAL);
-
-		tried = true;
-		if (h)
-			fn = (cxa_demangle_fn)dlsym(h, "__cxa_demangle");
-	}
-	if (!fn)
-		return NULL;
-	out = fn(name, NULL, NULL, &status);
-	if (status) {
-		free(out);
-		return NULL;
-	}
-	return out;
-}
-
 /* --- ELF --- */
 
 static Elf *elf_open(const char *path, int *fd)

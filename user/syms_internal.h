@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "ks_syms.h"
 
 /* ---- user/symtab.c: sorted address -> name table ---- */
 
@@ -54,7 +55,6 @@ size_t ks_symtab__memory(const struct ks_symtab *t);
 /* ---- user/demangle.c ---- */
 
 /* Demangled C++/Itanium name (malloc'ed), or NULL when not mangled/unavailable. */
-char *ks_demangle(const char *name);
 
 /* ---- user/elf_cache.c: one loaded binary ---- */
 

@@ -98,7 +98,10 @@ static int setup(void **state)
 	    sh("cd %s && gcc -O1 -g -fPIE -pie -rdynamic -Wl,--build-id=none t.c -o link && "
 	       "cp link link.full && objcopy --only-keep-debug link link.debug && "
 	       "strip --strip-all link && objcopy --add-gnu-debuglink=link.debug link && "
-	       "mkdir -p .debug && mv link.debug .debug/", tmp))
+	       "mkdir -p .debug && mv link.debug .debug/", tmp) ||
+	    /* a library dlopen'ed after the snapshot */
+	    sh("cd %s && echo 'int late_fn(int x) { return x * 5 + 2; }' > late.c && "
+	       "gcc -O1 -shared -fPIC late.c -o late.so", tmp))
 		return -1;
 	return 0;
 }
@@ -387,7 +390,7 @@ static void user__after_exit__snapshot_still_resolves(void **state)
 	struct ks_symbolizer *s = ks_symbolizer__new();
 	unsigned long start = 0, end, off;
 	uint64_t qoff;
-	char line[512], p[64];
+	char line[512];
 	struct ks_sym sym;
 	pid_t pid;
 	FILE *m;
@@ -399,23 +402,26 @@ static void user__after_exit__snapshot_still_resolves(void **state)
 		execl("/bin/sleep", "sleep", "10", (char *)NULL);
 		_exit(127);
 	}
-	/* wait until sleep is exec'ed */
-	for (i = 0; i < 400; i++) {
+	/* wait until sleep is exec'ed and ld.so has mapped libc's text */
+	for (i = 0; i < 400 && !start; i++) {
 		char exe[512] = "";
 
-		snprintf(p, sizeof(p), "/proc/%d/exe", pid);
-		if (readlink(p, exe, sizeof(exe) - 1) > 0 && strstr(exe, "sleep"))
-			break;
-		usleep(5000);
+		snprintf(line, sizeof(line), "/proc/%d/exe", pid);
+		if (readlink(line, exe, sizeof(exe) - 1) <= 0 || !strstr(exe, "sleep")) {
+			usleep(5000);
+			continue;
+		}
+		snprintf(line, sizeof(line), "/proc/%d/maps", pid);
+		m = fopen(line, "r");
+		while (m && fgets(line, sizeof(line), m))
+			if (strstr(line, "r-xp") && strstr(line, "libc.so") &&
+			    sscanf(line, "%lx-%lx %*s %lx", &start, &end, &off) == 3)
+				break;
+		if (m)
+			fclose(m);
+		if (!start)
+			usleep(5000);
 	}
-	snprintf(line, sizeof(line), "/proc/%d/maps", pid);
-	m = fopen(line, "r");
-	assert_non_null(m);
-	while (fgets(line, sizeof(line), m))
-		if (strstr(line, "r-xp") && strstr(line, "libc.so") &&
-		    sscanf(line, "%lx-%lx %*s %lx", &start, &end, &off) == 3)
-			break;
-	fclose(m);
 	assert_true(start != 0);
 	assert_int_equal(ks_symbolizer__add_pid(s, pid, false), 0);
 	kill(pid, SIGKILL);
@@ -428,6 +434,35 @@ static void user__after_exit__snapshot_still_resolves(void **state)
 	assert_true(strstr(sym.module, "libc.so") != NULL);
 	assert_non_null(sym.name);
 	assert_true(strstr(sym.name, "qsort") != NULL);
+	ks_symbolizer__free(s);
+}
+
+static void add_pid__refresh__sees_library_mapped_later(void **state)
+{
+	struct ks_symbolizer *s = ks_symbolizer__new();
+	struct ks_sym sym;
+	char f[300];
+	void *h, *fn;
+
+	path_of(f, sizeof(f), "late.so");
+	assert_int_equal(ks_symbolizer__add_pid(s, getpid(), false), 0);
+	h = dlopen(f, RTLD_NOW | RTLD_LOCAL);
+	assert_non_null(h);
+	fn = dlsym(h, "late_fn");
+	assert_non_null(fn);
+	/* not in the snapshot, and no refresh asked: unknown */
+	assert_int_equal(ks_symbolizer__add_pid(s, getpid(), false), 0);
+	assert_int_equal(ks_symbolizer__user(s, getpid(), (uintptr_t)fn + 1, &sym), -ENOENT);
+	assert_int_equal(ks_symbolizer__add_pid(s, getpid(), true), 0);
+	assert_int_equal(ks_symbolizer__user(s, getpid(), (uintptr_t)fn + 1, &sym), 0);
+	assert_non_null(sym.name);
+	assert_string_equal(sym.name, "late_fn");
+	assert_string_equal(sym.module, f);
+	/* dropped: the next lookup takes a new snapshot */
+	ks_symbolizer__drop_pid(s, getpid());
+	assert_int_equal(ks_symbolizer__user(s, getpid(), (uintptr_t)fn + 1, &sym), 0);
+	assert_string_equal(sym.name, "late_fn");
+	dlclose(h);
 	ks_symbolizer__free(s);
 }
 
@@ -559,6 +594,7 @@ int main(void)
 		cmocka_unit_test(user__perf_map__jit_symbols),
 		cmocka_unit_test(user__unknown_address__enoent),
 		cmocka_unit_test(user__after_exit__snapshot_still_resolves),
+		cmocka_unit_test(add_pid__refresh__sees_library_mapped_later),
 		cmocka_unit_test(kernel__kallsyms__finds_symbol),
 		cmocka_unit_test(unwind__own_stack__chain_named),
 	};

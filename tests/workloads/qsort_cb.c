@@ -1,4 +1,4 @@
-// build: -O2 -g -fomit-frame-pointer -fno-inline
+// build: -O2 -g -fomit-frame-pointer -fno-inline -fno-optimize-sibling-calls
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The hot path runs inside Debian's libc (qsort, no frame pointers) and
