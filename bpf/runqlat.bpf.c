@@ -40,11 +40,22 @@ struct {
 } rows SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct ks_hist);
 } runq_all SEC(".maps");
+
+/*
+ * tp_btf: the runnable timestamp lives in task local storage (no hash
+ * lookups on the hot path); raw_tp and classic use the "start" hash.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} tstart SEC(".maps");
 
 /* classic tracepoints only: tid -> {tgid, wanted} learnt at switch-out */
 struct who {
@@ -81,6 +92,20 @@ static __always_inline bool task_wanted(struct task_struct *t, __u32 tgid)
 	if (ks_filter_cgroup && task_cgid(t) != ks_filter_cgroup)
 		return false;
 	return true;
+}
+
+/* per-CPU histogram: plain adds */
+static __always_inline void hist_add_pcpu(struct ks_hist *h, __u64 ns)
+{
+	__u64 slot = ks_hist_slot(ns);
+
+	asm volatile("" : "+r"(slot));
+	if (slot < KS_HIST_SLOTS)
+		h->slots[slot]++;
+	h->count++;
+	h->sum_ns += ns;
+	if (ns > h->max_ns)
+		h->max_ns = ns;
 }
 
 static __always_inline void hist_add(struct ks_hist *h, __u64 ns)
@@ -128,43 +153,63 @@ static __always_inline struct ks_runq_val *row(__u32 pid, __u32 tgid, __u64 cgid
 	return bpf_map_lookup_elem(&rows, &key);
 }
 
-static __always_inline void enqueue(__u32 pid)
+/* @t: a trusted task pointer (tp_btf) or NULL */
+static __always_inline void enqueue(__u32 pid, struct task_struct *t)
 {
-	__u64 ts = bpf_ktime_get_ns();
+	__u64 ts = bpf_ktime_get_ns(), *tsp;
 
+	if (t) {
+		tsp = bpf_task_storage_get(&tstart, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (tsp)
+			*tsp = ts;
+		else
+			ks_drop(KS_DROP_MAP_FULL);
+		return;
+	}
 	if (bpf_map_update_elem(&start, &pid, &ts, BPF_ANY))
 		ks_drop(KS_DROP_MAP_FULL);
 }
 
 /* sched_wakeup(_new) with a task pointer (tp_btf, raw_tp) */
-static __always_inline int on_wakeup(struct task_struct *p)
+static __always_inline int on_wakeup(struct task_struct *p, bool btf)
 {
-	__u32 pid = BPF_CORE_READ(p, pid), tgid = BPF_CORE_READ(p, tgid);
+	/* tp_btf: direct loads from trusted pointers, no probe-read calls */
+	__u32 pid = btf ? p->pid : BPF_CORE_READ(p, pid);
+	__u32 tgid = btf ? p->tgid : BPF_CORE_READ(p, tgid);
 
 	if (!pid || !task_wanted(p, tgid))
 		return 0;
-	enqueue(pid);
+	enqueue(pid, btf ? p : NULL);
 	return 0;
 }
 
 /* The task going in: record its wait. */
 static __always_inline void switch_in(__u32 pid, __u32 tgid, __u64 cgid,
-				      struct task_struct *next)
+				      struct task_struct *next, bool btf)
 {
 	struct ks_runq_val *v;
 	struct ks_hist *h;
 	__u64 *tsp, delta, now;
 	__u32 zero = 0;
 
-	tsp = bpf_map_lookup_elem(&start, &pid);
-	if (!tsp)
-		return;
-	now = bpf_ktime_get_ns();
-	delta = now > *tsp ? now - *tsp : 0;
-	bpf_map_delete_elem(&start, &pid);
+	if (btf) {
+		tsp = bpf_task_storage_get(&tstart, next, 0, 0);
+		if (!tsp || !*tsp)
+			return;
+		now = bpf_ktime_get_ns();
+		delta = now > *tsp ? now - *tsp : 0;
+		*tsp = 0;
+	} else {
+		tsp = bpf_map_lookup_elem(&start, &pid);
+		if (!tsp)
+			return;
+		now = bpf_ktime_get_ns();
+		delta = now > *tsp ? now - *tsp : 0;
+		bpf_map_delete_elem(&start, &pid);
+	}
 	h = bpf_map_lookup_elem(&runq_all, &zero);
 	if (h)
-		hist_add(h, delta);
+		hist_add_pcpu(h, delta);
 	if (group == KS_RUNQ_BY_NONE)
 		return;
 	if (group == KS_RUNQ_BY_CGROUP && next)
@@ -178,12 +223,13 @@ static __always_inline void switch_in(__u32 pid, __u32 tgid, __u64 cgid,
 }
 
 /* The task going out (current): count the switch, requeue if preempted. */
-static __always_inline void switch_out(__u32 pid, __u32 tgid, long state)
+static __always_inline void switch_out(__u32 pid, __u32 tgid, long state,
+				       struct task_struct *t)
 {
 	struct ks_runq_val *v;
 
 	if (state == TASK_RUNNING)
-		enqueue(pid);
+		enqueue(pid, t);
 	if (!counts || group == KS_RUNQ_BY_NONE)
 		return;
 	v = row(pid, tgid, group == KS_RUNQ_BY_CGROUP ? bpf_get_current_cgroup_id() : 0);
@@ -197,52 +243,59 @@ static __always_inline void switch_out(__u32 pid, __u32 tgid, long state)
 		task_comm((struct task_struct *)bpf_get_current_task(), v->comm);
 }
 
-static __always_inline int on_switch(struct task_struct *prev, struct task_struct *next)
+static __always_inline int on_switch(struct task_struct *prev, struct task_struct *next,
+				     bool btf)
 {
-	__u32 ppid = BPF_CORE_READ(prev, pid), ptgid = BPF_CORE_READ(prev, tgid);
-	__u32 npid = BPF_CORE_READ(next, pid), ntgid = BPF_CORE_READ(next, tgid);
+	__u32 ppid = btf ? prev->pid : BPF_CORE_READ(prev, pid);
+	__u32 ptgid = btf ? prev->tgid : BPF_CORE_READ(prev, tgid);
+	__u32 npid = btf ? next->pid : BPF_CORE_READ(next, pid);
+	__u32 ntgid = btf ? next->tgid : BPF_CORE_READ(next, tgid);
+	long state;
 
-	if (ppid && task_wanted(prev, ptgid))
-		switch_out(ppid, ptgid, ks_task_state(prev));
+	if (ppid && task_wanted(prev, ptgid)) {
+		state = btf && bpf_core_field_exists(prev->__state) ? prev->__state :
+			ks_task_state(prev);
+		switch_out(ppid, ptgid, state, btf ? prev : NULL);
+	}
 	if (npid)
-		switch_in(npid, ntgid, 0, next);
+		switch_in(npid, ntgid, 0, next, btf);
 	return 0;
 }
 
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(btf_wakeup, struct task_struct *p)
 {
-	return on_wakeup(p);
+	return on_wakeup(p, true);
 }
 
 SEC("tp_btf/sched_wakeup_new")
 int BPF_PROG(btf_wakeup_new, struct task_struct *p)
 {
-	return on_wakeup(p);
+	return on_wakeup(p, true);
 }
 
 SEC("tp_btf/sched_switch")
 int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	return on_switch(prev, next);
+	return on_switch(prev, next, true);
 }
 
 SEC("raw_tp/sched_wakeup")
 int BPF_PROG(raw_wakeup, struct task_struct *p)
 {
-	return on_wakeup(p);
+	return on_wakeup(p, false);
 }
 
 SEC("raw_tp/sched_wakeup_new")
 int BPF_PROG(raw_wakeup_new, struct task_struct *p)
 {
-	return on_wakeup(p);
+	return on_wakeup(p, false);
 }
 
 SEC("raw_tp/sched_switch")
 int BPF_PROG(raw_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	return on_switch(prev, next);
+	return on_switch(prev, next, false);
 }
 
 /*
@@ -261,7 +314,7 @@ static __always_inline int classic_wakeup(__u32 pid)
 		return 0;
 	if (!w && (ks_filter_pid || ks_filter_cgroup))
 		return 0;
-	enqueue(pid);
+	enqueue(pid, NULL);
 	return 0;
 }
 
@@ -290,11 +343,11 @@ int tp_switch(struct trace_event_raw_sched_switch *ctx)
 		w.cgid = bpf_get_current_cgroup_id();
 		bpf_map_update_elem(&who, &ppid, &w, BPF_ANY);
 		if (w.wanted)
-			switch_out(ppid, w.tgid, ks_task_state(prev));
+			switch_out(ppid, w.tgid, ks_task_state(prev), NULL);
 	}
 	if (npid) {
 		nw = bpf_map_lookup_elem(&who, &npid);
-		switch_in(npid, nw ? nw->tgid : npid, nw ? nw->cgid : 0, NULL);
+		switch_in(npid, nw ? nw->tgid : npid, nw ? nw->cgid : 0, NULL, false);
 	}
 	return 0;
 }

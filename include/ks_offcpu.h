@@ -15,7 +15,7 @@
 struct ks_offcpu_key {
 	__u32 tgid;
 	__u32 pid;			/* tid in thread mode, else tgid */
-	__u32 reason;			/* enum ks_offcpu_reason */
+	__u32 reason;			/* enum ks_offcpu_reason of the sleep part */
 	__s32 kstack;			/* stack map ids, < 0: none */
 	__s32 ustack;
 	__s32 wkstack;			/* waker's stacks (--wakers) */
@@ -25,14 +25,23 @@ struct ks_offcpu_key {
 	char wcomm[KS_COMM_LEN];
 };
 
+/* stack ids that are not ids: */
+#define KS_KSTACK_SHORT		(-3)	/* period under the stack threshold: not taken */
+#define KS_STACK_GONE		(-4)	/* user stack changed before it could be read */
+#define KS_STACK_DEFERRED	(-5)	/* (kernel side only) to be taken at sys_exit */
+
+/*
+ * One update per off-CPU period: the sleep part under the key's reason,
+ * the wait for a CPU after the wakeup under KS_OFF_RUNQ.
+ */
 struct ks_offcpu_val {
-	__u64 ns;
+	__u64 ns[KS_OFF__COUNT];
 	__u64 count;
 };
 
 /* Counters beyond the shared drops (index into the "stats" percpu array). */
 enum ks_offcpu_stat {
-	KS_OFFCPU_SWITCHES = 0,		/* switch-outs of wanted tasks */
+	KS_OFFCPU_SWITCHES = 0,		/* reserved (not counted: a lookup per switch) */
 	KS_OFFCPU_PERIODS,		/* off-CPU periods ended and recorded */
 	KS_OFFCPU_FILTERED,		/* periods outside -m/-M */
 	KS_OFFCPU_STAT__COUNT,
@@ -54,6 +63,7 @@ struct ks_offcpu_opts {
 	bool no_user;			/* kernel stacks only */
 	bool wakers;			/* --wakers */
 	__u64 min_us, max_us;		/* -m / -M on the whole off-CPU period (0: none) */
+	__u64 stack_min_us;		/* kernel stacks only for periods this long (tp_btf) */
 	struct ks_symbolizer *syms;	/* shared symbolizer (NULL: own one) */
 };
 

@@ -43,7 +43,13 @@ KS_COLLECT_USAGE
 "      --wakers         add the waker's stack after a \"--\" frame\n"
 "  -K, --kernel-only    kernel stacks only (no user stacks)\n"
 "      --no-stacks      time by process and reason only (cheapest)\n"
-"      --top N          rows in the text view (default 20)\n\n"
+"      --top N          rows in the text view (default 20)\n"
+"      --stack-min-us US  stacks only for off-CPU periods of at least US\n"
+"                       (default 100; 0: all). With tp_btf stacks are taken when\n"
+"                       the period ends (kernel: at switch-in, user: at the\n"
+"                       return from the blocking system call), so shorter\n"
+"                       periods cost no stack walk; they are shown as\n"
+"                       \"[stack not taken: period < US us]\"\n\n"
 "User stacks are frame-pointer walks: code built without frame pointers shows\n"
 "truncated user stacks (the accounting says so). Every output ends with its\n"
 "accounting: periods, lost, stack errors, unnamed frames.\n\n"
@@ -56,7 +62,7 @@ KS_COMMAND(offcpu, 20, "Off-CPU time by stack and reason (runq wait, I/O, sleep)
 	   cmd_offcpu, usage);
 
 enum { FMT_TEXT, FMT_FOLDED, FMT_SVG, FMT_HTML };
-enum { OPT_WAKERS = 0x2000, OPT_NO_STACKS, OPT_TOP };
+enum { OPT_WAKERS = 0x2000, OPT_NO_STACKS, OPT_TOP, OPT_KSTACK_MIN };
 
 struct run_state {
 	struct ks_offcpu *c;
@@ -238,12 +244,13 @@ static int cmd_offcpu(int argc, char **argv)
 		{ "kernel-only", no_argument, NULL, 'K' },
 		{ "no-stacks", no_argument, NULL, OPT_NO_STACKS },
 		{ "top", required_argument, NULL, OPT_TOP },
+		{ "stack-min-us", required_argument, NULL, OPT_KSTACK_MIN },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	const struct ks_cmd *cmd = ks_cmd_find("offcpu");
 	struct ks_collect_opts co = { .sz = sizeof(co) };
-	struct ks_offcpu_opts oo = { .sz = sizeof(oo) };
+	struct ks_offcpu_opts oo = { .sz = sizeof(oo), .stack_min_us = 100 };
 	struct run_state st = { .top = 20, .fmt = FMT_TEXT };
 	struct ks_offcpu *c = NULL;
 	struct ks_model *m = NULL;
@@ -293,6 +300,11 @@ static int cmd_offcpu(int argc, char **argv)
 		case OPT_TOP:
 			if (ks_parse_uint(optarg, "--top", 1, 1000000, &st.top))
 				return KS_EXIT_USAGE;
+			break;
+		case OPT_KSTACK_MIN:
+			if (ks_parse_uint(optarg, "--stack-min-us", 0, 1UL << 40, &v))
+				return KS_EXIT_USAGE;
+			oo.stack_min_us = v;
 			break;
 		case 'h':
 			usage(stdout);

@@ -107,12 +107,25 @@ struct ks_offcpu *ks_offcpu__open(const struct ks_offcpu_opts *o)
 	c->skel->rodata->self_tgid = getpid();
 	/* the BPF program and the tracepoint glue are not the task's stack */
 	c->skel->rodata->kskip = c->kind == KS_TP_CLASSIC ? 0 : 2;
+	c->skel->rodata->kstack_deferred = c->kind == KS_TP_BTF;
+	c->skel->rodata->ustack_deferred = c->kind == KS_TP_BTF && !o->no_stacks && !o->no_user;
+	bpf_program__set_autoload(c->skel->progs.btf_sys_exit,
+				  c->skel->rodata->ustack_deferred);
+	c->skel->rodata->kstack_min_ns = o->stack_min_us * 1000;
 	c->skel->rodata->min_ns = o->min_us * 1000;
 	c->skel->rodata->max_ns = o->max_us * 1000;
 	c->skel->rodata->ks_filter_pid = o->npids > 0;
 	c->skel->rodata->ks_filter_cgroup = o->cgroup_id;
-	if (o->no_stacks)
+	if (c->kind == KS_TP_BTF)	/* per-task state in task local storage */
+		bpf_map__set_max_entries(c->skel->maps.start, 1);
+	if (o->no_stacks) {
 		bpf_map__set_max_entries(c->skel->maps.stacks, 1);
+		bpf_map__set_max_entries(c->skel->maps.kstacks, 1);
+	} else if (c->kind == KS_TP_BTF) {
+		bpf_map__set_max_entries(c->skel->maps.kstacks, 16384);
+	} else {
+		bpf_map__set_max_entries(c->skel->maps.kstacks, 1);
+	}
 	err = offcpu_bpf__load(c->skel);
 	if (err) {
 		ks_err("cannot load the offcpu BPF programs (%s): %s", ks_tp_kind_name(c->kind),
@@ -153,6 +166,7 @@ static uint64_t percpu_sum(int fd, __u32 key, int ncpus)
 	return sum;
 }
 
+/* ids in the stack trace map, or in the content-keyed kstacks map (deferred) */
 static int read_stack(int fd, __s32 id, uint64_t *ips)
 {
 	int n = 0;
@@ -191,13 +205,18 @@ static void name_frame(struct ks_offcpu *c, struct ks_profile *p, struct ks_fram
 		p->acct.frames_unnamed++;
 }
 
-/* --wakers: build the whole stack here (ks_stacks has no waker part). */
-static int add_with_waker(struct ks_offcpu *c, struct ks_profile *p,
-			  const struct ks_offcpu_key *k, const uint64_t *kips, int nk,
-			  const uint64_t *uips, int nu, const uint64_t *wk, int nwk,
-			  const uint64_t *wu, int nwu, uint64_t us)
+/*
+ * Build the folded frames of one aggregated key: process, reason, user
+ * frames (outermost first), kernel frames, then with --wakers "--", the
+ * waker's kernel and user frames (leaf first) and the waker's name.
+ */
+static int add_stack(struct ks_offcpu *c, struct ks_profile *p,
+		     const struct ks_offcpu_key *k, const uint64_t *kips, int nk,
+		     const uint64_t *uips, int nu, const uint64_t *wk, int nwk,
+		     const uint64_t *wu, int nwu, uint64_t us)
 {
-	static struct ks_frame fr[4 * KS_MAX_STACK_DEPTH + 4];
+	static struct ks_frame fr[4 * KS_MAX_STACK_DEPTH + 8];
+	static char short_name[64];
 	char comm[KS_COMM_LEN + 1] = {}, wcomm[KS_COMM_LEN + 1] = {};
 	int n = 0, i;
 
@@ -212,10 +231,26 @@ static int add_with_waker(struct ks_offcpu *c, struct ks_profile *p,
 	fr[n++].kind = KS_FRAME_PROCESS;
 	fr[n].name = ks_offcpu_reason_name(k->reason);
 	fr[n++].kind = KS_FRAME_OFFCPU;
+	if (k->ustack == KS_STACK_GONE) {
+		memset(&fr[n], 0, sizeof(fr[n]));
+		fr[n].name = "[user stack gone: task ran before it was read]";
+		fr[n++].kind = KS_FRAME_UNKNOWN;
+	}
 	for (i = nu - 1; i >= 0; i--)
 		name_frame(c, p, &fr[n++], k->tgid, uips[i], false, i == 0);
 	for (i = nk - 1; i >= 0; i--)
 		name_frame(c, p, &fr[n++], k->tgid, kips[i], true, i == 0);
+	if (k->kstack == KS_KSTACK_SHORT || k->ustack == KS_KSTACK_SHORT) {
+		snprintf(short_name, sizeof(short_name), "[stack not taken: period < %llu us]",
+			 (unsigned long long)c->o.stack_min_us);
+		memset(&fr[n], 0, sizeof(fr[n]));
+		fr[n].name = short_name;
+		fr[n++].kind = KS_FRAME_UNKNOWN;
+	}
+	if (nu)
+		p->acct.user_stacks++;
+	if (!c->o.wakers)
+		return ks_profile__add(p, k->tgid, c->o.threads ? k->pid : k->tgid, fr, n, us);
 	memset(&fr[n], 0, sizeof(fr[n]));
 	fr[n].name = "--";
 	fr[n++].kind = KS_FRAME_OFFCPU;
@@ -226,20 +261,19 @@ static int add_with_waker(struct ks_offcpu *c, struct ks_profile *p,
 	memset(&fr[n], 0, sizeof(fr[n]));
 	fr[n].name = wcomm[0] ? wcomm : "[unknown]";
 	fr[n++].kind = KS_FRAME_PROCESS;
-	if (nu)
-		p->acct.user_stacks++;
 	return ks_profile__add(p, k->tgid, c->o.threads ? k->pid : k->tgid, fr, n, us);
 }
 
 static int read_map(struct ks_offcpu *c, struct ks_model *m)
 {
 	int fd = bpf_map__fd(c->skel->maps.offcpu), sfd = bpf_map__fd(c->skel->maps.stacks);
+	int kfd = c->kind == KS_TP_BTF ? bpf_map__fd(c->skel->maps.kstacks) : sfd;
 	static uint64_t kips[KS_MAX_STACK_DEPTH], uips[KS_MAX_STACK_DEPTH];
 	static uint64_t wk[KS_MAX_STACK_DEPTH], wu[KS_MAX_STACK_DEPTH];
 	struct ks_offcpu_key key, next, *keys = NULL;
-	struct ks_offcpu_val v;
+	struct ks_offcpu_val *vals;
 	size_t n = 0, cap = 0, i;
-	int err = 0, nk, nu, nwk, nwu;
+	int err = 0, nk, nu, nwk, nwu, r;
 
 	while (!bpf_map_get_next_key(fd, n ? &key : NULL, &next)) {
 		if (n == cap) {
@@ -253,14 +287,27 @@ static int read_map(struct ks_offcpu *c, struct ks_model *m)
 		}
 		keys[n++] = key = next;
 	}
+	/*
+	 * Take every value out first, then name the stacks: symbolization is
+	 * slow, and the kernel keeps adding while it runs.
+	 */
+	vals = calloc(n ? n : 1, sizeof(*vals));
+	if (!vals) {
+		free(keys);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++)
+		if (bpf_map_lookup_and_delete_elem(fd, &keys[i], &vals[i]) &&
+		    (bpf_map_lookup_elem(fd, &keys[i], &vals[i]) ||
+		     bpf_map_delete_elem(fd, &keys[i])))
+			memset(&vals[i], 0, sizeof(vals[i]));
 	for (i = 0; i < n && !err; i++) {
 		const struct ks_offcpu_key *k = &keys[i];
+		const struct ks_offcpu_val *vp = &vals[i];
 		char comm[KS_COMM_LEN + 1] = {};
 		struct ks_task *t;
-		uint64_t us;
 
-		if (bpf_map_lookup_and_delete_elem(fd, k, &v) &&
-		    (bpf_map_lookup_elem(fd, k, &v) || bpf_map_delete_elem(fd, k)))
+		if (!vp->count)
 			continue;
 		memcpy(comm, k->comm, KS_COMM_LEN);
 		t = ks_model__task(m, k->pid, k->tgid, comm);
@@ -268,11 +315,9 @@ static int read_map(struct ks_offcpu *c, struct ks_model *m)
 			err = -ENOMEM;
 			break;
 		}
-		t->offcpu_ns[k->reason < KS_OFF__COUNT ? k->reason : KS_OFF_OTHER] += v.ns;
-		us = (v.ns + 500) / 1000;
-		if (!us)
-			continue;
-		nk = read_stack(sfd, k->kstack, kips);
+		for (r = 0; r < KS_OFF__COUNT; r++)
+			t->offcpu_ns[r] += vp->ns[r];
+		nk = read_stack(kfd, k->kstack, kips);
 		nu = read_stack(sfd, k->ustack, uips);
 		if (nk < 0 || nu < 0) {
 			/* the id was evicted or reused: the stack is gone */
@@ -280,18 +325,28 @@ static int read_map(struct ks_offcpu *c, struct ks_model *m)
 			nk = nk < 0 ? 0 : nk;
 			nu = nu < 0 ? 0 : nu;
 		}
-		if (c->o.wakers && !c->o.no_stacks) {
+		nwk = nwu = 0;
+		if (c->o.wakers) {
 			nwk = read_stack(sfd, k->wkstack, wk);
 			nwu = read_stack(sfd, k->wustack, wu);
-			err = add_with_waker(c, m->offcpu, k, kips, nk, uips, nu, wk,
-					     nwk < 0 ? 0 : nwk, wu, nwu < 0 ? 0 : nwu, us);
-			continue;
 		}
-		if (nu)
-			ks_symbolizer__add_pid(c->syms, k->tgid, false);
-		err = ks_stacks__add(c->stacks, k->tgid, k->pid, comm, kips, nk, uips, nu, false,
-				     ks_offcpu_reason_name(k->reason), us);
+		/* one profile stack per reason seen under these stacks */
+		for (r = 0; r < KS_OFF__COUNT && !err; r++) {
+			struct ks_offcpu_key kr = *k;
+			uint64_t us = (vp->ns[r] + 500) / 1000;
+
+			if (!us)
+				continue;
+			kr.reason = r;
+			if (c->o.no_stacks)	/* no frames (non-NULL: memcmp'd) */
+				err = ks_stacks__add(c->stacks, k->tgid, k->pid, comm, kips, 0,
+						     uips, 0, false, ks_offcpu_reason_name(r), us);
+			else
+				err = add_stack(c, m->offcpu, &kr, kips, nk, uips, nu, wk,
+						nwk < 0 ? 0 : nwk, wu, nwu < 0 ? 0 : nwu, us);
+		}
 	}
+	free(vals);
 	free(keys);
 	return err;
 }
@@ -337,6 +392,13 @@ int ks_offcpu__read(struct ks_offcpu *c, struct ks_model *m)
 		ks_model__gap(m, "off-CPU user stacks (CFI)",
 			      "frame-pointer walks only: stacks through code without frame "
 			      "pointers are truncated");
+	}
+	if (!c->o.no_stacks && c->kind == KS_TP_BTF && c->o.stack_min_us &&
+	    !strstr(a->notes, "stack not taken")) {
+		snprintf(a->notes + strlen(a->notes), sizeof(a->notes) - strlen(a->notes),
+			 "%speriods under %llu us: time counted, stack not taken "
+			 "(--stack-min-us 0 takes all)", a->notes[0] ? "; " : "",
+			 (unsigned long long)c->o.stack_min_us);
 	}
 	if (s[KS_OFFCPU_FILTERED] != c->prev_stats[KS_OFFCPU_FILTERED] &&
 	    !strstr(a->notes, "-m/-M")) {

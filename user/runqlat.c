@@ -43,6 +43,8 @@ static void pick_programs(struct runqlat_bpf *s, enum ks_tp_kind k)
 	}
 	if (k != KS_TP_CLASSIC)
 		bpf_map__set_max_entries(s->maps.who, 1);
+	if (k == KS_TP_BTF)	/* timestamps in task local storage */
+		bpf_map__set_max_entries(s->maps.start, 1);
 }
 
 struct ks_runqlat *ks_runqlat__open(const struct ks_runqlat_opts *o)
@@ -259,17 +261,37 @@ static int read_rows(struct ks_runqlat *c, struct ks_model *m)
 	return err;
 }
 
+/* The per-CPU system-wide histogram, summed. */
+static int read_all(struct ks_runqlat *c, struct ks_hist *all)
+{
+	struct ks_hist *v = calloc(c->ncpus, sizeof(*v));
+	__u32 zero = 0;
+	int i, err = 0;
+
+	if (!v)
+		return -ENOMEM;
+	memset(all, 0, sizeof(*all));
+	if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.runq_all), &zero, v))
+		err = -errno;
+	for (i = 0; !err && i < c->ncpus; i++) {
+		ks_hist_merge(all, &v[i]);
+		if (v[i].max_ns > all->max_ns)
+			all->max_ns = v[i].max_ns;
+	}
+	free(v);
+	return err;
+}
+
 int ks_runqlat__read(struct ks_runqlat *c, struct ks_model *m)
 {
 	struct ks_hist *all = malloc(sizeof(*all));
 	uint64_t d[KS_DROP__COUNT];
-	__u32 zero = 0;
 	int dfd = bpf_map__fd(c->skel->maps.ks_drops), err, i;
 
 	if (!all)
 		return -ENOMEM;
-	if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.runq_all), &zero, all)) {
-		err = -errno;
+	err = read_all(c, all);
+	if (err) {
 		free(all);
 		return err;
 	}

@@ -6,7 +6,7 @@ ks_need_root runqlat
 
 # 1. Four CPU-bound processes pinned to one CPU wait for it a scheduler
 #    slice or more at a time: p50 >= 1 ms for each, and they are preempted.
-"$WL/spin_pinned" 6 4 0 > "$KS_TMP/spin.pids" &
+"$WL/spin_pinned" 30 4 0 > "$KS_TMP/spin.pids" &
 ks_children+=($!)
 sleep 0.3
 pids=$(cat "$KS_TMP/spin.pids")
@@ -39,7 +39,7 @@ grep -q "usecs.*: count.*distribution" "$KS_TMP/spin.txt" && grep -q "p50 .* p99
 ks_check "text: log2 histogram with p50/p99/max under it" $? "saw: $(head -12 "$KS_TMP/spin.txt")"
 grep -q "preempted" "$KS_TMP/spin.txt"
 ks_check "text -P: per-process rows with preemption counts" $? "saw: $(head -12 "$KS_TMP/spin.txt")"
-wait
+kill ${pids//,/ } 2>/dev/null
 
 # 3. Agreement with libbpf-tools runqlat on the same known load: two threads
 #    bounce a byte 20000 times (>= 40000 wakeups) while both tracers watch.
@@ -61,7 +61,7 @@ else
 fi
 
 # 4. The fallbacks: raw_tp and classic tracepoints see the same spinners.
-"$WL/spin_pinned" 6 2 1 > "$KS_TMP/spin2.pids" &
+"$WL/spin_pinned" 30 2 1 > "$KS_TMP/spin2.pids" &
 ks_children+=($!)
 sleep 0.3
 pids=$(cat "$KS_TMP/spin2.pids")
@@ -73,6 +73,7 @@ for kind in raw_tp tracepoint; do
 		"$(ks_true "\"$att\" == \"$kind\" && ${n:-0} >= 20"; echo $?)" \
 		"attach $kind and >= 20 waits, saw '$s'"
 done
+kill ${pids//,/ } 2>/dev/null
 
 # 5. Per-cgroup rows and bad input.
 "$KSCOPE" runqlat --per-cgroup -d 0.5 --json > "$KS_TMP/cg.json" 2>&1

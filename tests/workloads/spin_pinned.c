@@ -4,7 +4,8 @@
  * Run-queue contention with a known shape: N (default 4) CPU-bound
  * processes pinned to one CPU for SECS seconds, so each waits for the CPU
  * about (N-1)/N of the time, in waits of a scheduler slice or more
- * (milliseconds). Prints the children's pids, comma-separated, then waits.
+ * (milliseconds). Prints the children's pids, comma-separated, then waits;
+ * the children die with it.
  *   spin_pinned SECS [N [CPU]]
  */
 #define _GNU_SOURCE
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 static double now(void)
@@ -47,6 +49,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		pids[i] = fork();
 		if (pids[i] == 0) {
+			/* die with the parent: tests kill only what they spawned */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			if (sched_setaffinity(0, sizeof(set), &set))
 				_exit(1);
 			spin_until(end);
