@@ -66,6 +66,13 @@ $(OUT)/obj/%.o: %.c $(SKELS) $(wildcard include/*.h user/*.h tools/*.h)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(ALL_CFLAGS) -c $< -o $@
 
+# Syscall names for the build architecture, generated from <sys/syscall.h>.
+$(OUT)/ks_syscall_names.h: scripts/gen-syscall-names.sh
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D) && scripts/gen-syscall-names.sh $(CC) > $@
+
+$(OUT)/obj/user/syscalls.o: $(OUT)/ks_syscall_names.h
+
 $(OUT)/libkscope.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^

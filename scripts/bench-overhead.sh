@@ -6,7 +6,7 @@
 #   interleaved, medians of REPS), one row per case.
 # A case is "WORKLOAD|LABEL|TARGET|OBSERVER COMMAND": add rows to CASES
 # (the syscall collectors add theirs on the sysc workload).
-# REPS=N (default 5), SECS=S per run (default 2). Ends with what kscope
+# REPS=N (default 5), SECS=S per run (default 2), ONLY=WORKLOAD. Ends with what kscope
 # counted as lost under the heaviest load (nothing may be lost silently).
 # worktrees live one level deeper than the main checkout
 [ -z "$SHARED" ] && [ ! -d "$(dirname "$0")/../../shared/bench" ] && [ -d /work/shared/bench ] &&
@@ -15,6 +15,10 @@ source "$(dirname "$0")/bench-lib.sh"
 REPS=${REPS:-5}
 SECS=${SECS:-2}
 bench_build pingpong sysc
+# The floor for the syscall tracers: empty programs on the same two tracepoints.
+make -C "$ROOT" -s build/bpf/bench_floor.skel.h &&
+	gcc -O2 -g -I"$ROOT/build/bpf" "$ROOT/scripts/bench-floor.c" -lbpf -o "$BENCH/bench-floor" ||
+	exit 1
 
 CASES=(
 	"pingpong|kscope offcpu (stacks)|0.85|$KSCOPE offcpu -f folded"
@@ -23,16 +27,25 @@ CASES=(
 	"pingpong|libbpf-tools offcputime||/usr/sbin/offcputime"
 	"pingpong|kscope runqlat|0.97|$KSCOPE runqlat"
 	"pingpong|libbpf-tools runqlat||/usr/sbin/runqlat"
+	"sysc|empty BPF enter/exit (floor)||$BENCH/bench-floor"
+	"sysc|kscope syscalls|floor-0.05|$KSCOPE syscalls"
+	"sysc|kscope syscalls -c||$KSCOPE syscalls -c"
+	"sysc|libbpf-tools syscount||/usr/sbin/syscount"
 )
 
 echo "== overhead: throughput observed/unobserved (median of $REPS x ${SECS}s, interleaved)"
 printf "  %-10s %-32s %12s %12s %7s %s\n" WORKLOAD OBSERVER BASE OBSERVED RATIO TARGET
 for c in "${CASES[@]}"; do
 	IFS='|' read -r wl label target cmd <<< "$c"
+	[ -n "$ONLY" ] && [ "$wl" != "$ONLY" ] && continue	# ONLY=sysc: one workload's rows
 	# shellcheck disable=SC2086 # the observer command is split on purpose
 	read -r base obs ratio < <(WARM=${WARM:-1.5} "$SHARED/overhead.sh" "$BENCH/$wl" "$SECS" \
 		"$REPS" -- $cmd)
 	verdict=
+	# "floor-X": within X of the floor case's ratio measured above
+	[ "$label" = "empty BPF enter/exit (floor)" ] && floor=$ratio
+	[ "${target#floor-}" != "$target" ] &&
+		target=$(awk -v f="${floor:-1}" -v d="${target#floor-}" 'BEGIN { printf "%.3f", f - d }')
 	[ -n "$target" ] && verdict=">= $target $(awk -v r="$ratio" -v t="$target" \
 		'BEGIN { print (r >= t) ? "ok" : "MISSED" }')"
 	printf "  %-10s %-32s %12s %12s %7s %s\n" "$wl" "$label" "$base" "$obs" "$ratio" "$verdict"
@@ -99,3 +112,14 @@ d = json.load(sys.stdin)
 print("  runqlat: %d waits, lost %d, unavailable: %s" % (d["all"]["count"], d["lost"],
       "; ".join(g["signal"] for g in d["unavailable"]) or "none"))'
 wait $pp
+
+echo "== loss accounting under sysc (kscope syscalls, 3 s)"
+"$BENCH/sysc" 4 > /dev/null &
+sc=$!
+sleep 0.5
+"$KSCOPE" syscalls -d 3 --json 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print("  syscalls: %d calls, lost %d, unavailable: %s" % (sum(r["count"] for r in d["syscalls"]),
+      d["lost"], "; ".join(g["signal"] for g in d["unavailable"]) or "none"))'
+wait $sc

@@ -56,7 +56,7 @@ scenario() {	# NAME CLASS COMM STACK-WORD -- command (pid from $! or stdout pids
 
 scenario cpu cpu-bound cpu_chain chain_leaf -- "$WL/cpu_chain" 6
 scenario saturation cpu-saturation spin_pinned spin_pinned -- "$WL/spin_pinned" 6 4 0
-scenario fsync disk-io fsync_writer fsync -- "$WL/fsync_writer" 6
+scenario fsync disk-io report_fsync fsync -- "$WL/report_fsync" 6
 scenario lock lock-contention lock_contend futex -- "$WL/lock_contend" 6
 scenario sleeper idle sleeper sleep -- "$WL/offcpu_sleep" 6
 

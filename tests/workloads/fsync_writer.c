@@ -1,48 +1,40 @@
-// build: -O1 -g -fno-omit-frame-pointer
+// build: -O2 -g
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fsync-bound writer: writes 64 KiB and fsync()s it, in a loop, for SECS
- * seconds, so it spends most of its time in uninterruptible I/O waits.
- *   fsync_writer SECS [DIR]
+ * Appends 4 KiB blocks to FILE and fsyncs after each, N times: at least N
+ * write requests reach the file's block device. Prints its pid first, then
+ * the count of fsyncs that succeeded at the end. Usage: fsync_writer FILE N
  */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-
-static double now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
-__attribute__((noinline)) static void write_and_sync(int fd, const char *buf)
-{
-	if (write(fd, buf, 65536) != 65536 || fsync(fd))
-		perror("write/fsync");
-}
 
 int main(int argc, char **argv)
 {
-	double end = now() + (argc > 1 ? atof(argv[1]) : 5);
-	char path[256], buf[65536];
-	int fd;
+	static char buf[4096];
+	int fd, i, n = argc > 2 ? atoi(argv[2]) : 100, ok = 0;
 
-	snprintf(path, sizeof(path), "%s/fsync_writer.%d", argc > 2 ? argv[2] : "/var/tmp",
-		 getpid());
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (argc < 2)
+		return 2;
+	fd = open(argv[1], O_WRONLY | O_CREAT | O_APPEND | O_TRUNC, 0644);
 	if (fd < 0) {
-		perror(path);
+		perror(argv[1]);
 		return 1;
 	}
-	unlink(path);
-	memset(buf, 'x', sizeof(buf));
-	while (now() < end)
-		write_and_sync(fd, buf);
+	printf("%d\n", getpid());
+	fflush(stdout);
+	usleep(800000);		/* let the tracer attach */
+	memset(buf, 'k', sizeof(buf));
+	for (i = 0; i < n; i++) {
+		if (write(fd, buf, sizeof(buf)) != sizeof(buf))
+			break;
+		if (fsync(fd) == 0)
+			ok++;
+	}
+	usleep(300000);
+	printf("%d\n", ok);
 	close(fd);
 	return 0;
 }

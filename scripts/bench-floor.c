@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Benchmark helper, not part of kscope: attach the empty programs of
+ * bpf/bench_floor.bpf.c to sys_enter/sys_exit (tp_btf) and wait for a
+ * signal. Built by scripts/bench-overhead.sh into build/bench/bench-floor.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
+#include "bench_floor.skel.h"
+
+static volatile sig_atomic_t stop;
+static void on_sig(int sig) { stop = 1; }
+
+int main(void)
+{
+	struct bench_floor_bpf *s = bench_floor_bpf__open_and_load();
+
+	if (!s || bench_floor_bpf__attach(s)) {
+		fprintf(stderr, "bench-floor: cannot load/attach\n");
+		bench_floor_bpf__destroy(s);
+		return 1;
+	}
+	signal(SIGINT, on_sig);
+	signal(SIGTERM, on_sig);
+	while (!stop)
+		pause();
+	bench_floor_bpf__destroy(s);
+	return 0;
+}

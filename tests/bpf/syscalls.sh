@@ -1,0 +1,79 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# kscope syscalls on the real kernel: a known number of getppid() calls.
+source "$(dirname "$0")/../lib.sh"
+ks_need_root syscalls
+
+N=200000
+count_of() {	# FILE PID -> getppid count of that pid in kscope's JSON
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+rows = [r for r in d["processes"] if r["pid"] == int(sys.argv[2]) and r["name"] == "getppid"]
+allr = [r for r in d["syscalls"] if r["name"] == "getppid"]
+keys = allr and all(k in allr[0]["lat"] for k in ("unit", "count", "p50", "p90", "p99", "max", "buckets")) and allr[0]["lat"]["count"] == rows[0]["count"] if d["timed"] else True
+print(rows[0]["count"] if rows else 0, rows[0]["errors"] if rows else -1, d["attach"], int(bool(keys)))
+PY
+}
+
+# 1. Exactly N getppid() calls, per attach kind: reported within 1%.
+for kind in tp_btf raw_tp tracepoint; do
+	"$WL/getppid_loop" $N 800 > "$KS_TMP/gp.$kind" &
+	wl=$!
+	ks_children+=($wl)
+	sleep 0.2
+	KSCOPE_TP=$kind "$KSCOPE" syscalls -p "$wl" -d 4 --json > "$KS_TMP/sc.$kind.json" 2> "$KS_TMP/sc.err"
+	rc=$?
+	wait $wl
+	read -r n errs att keys <<< "$(count_of "$KS_TMP/sc.$kind.json" "$wl" 2>/dev/null)"
+	ks_check "syscalls ($kind) exits 0" $rc "exit 0, saw $rc: $(cat "$KS_TMP/sc.err")"
+	ks_check "syscalls ($kind): $N getppid calls counted within 1%" \
+		"$(ks_true "\"$att\" == \"$kind\" && ${n:-0} >= 0.99 * $N && ${n:-0} <= 1.01 * $N"; echo $?)" \
+		"$N (+-1%) with attach $kind, saw ${n:-none} with ${att:-?}"
+	ks_check "syscalls ($kind): getppid has no errors, its histogram has all keys and every call" \
+		"$([ "$errs" = 0 ] && [ "$keys" = 1 ]; echo $?)" "errors 0 keys 1, saw $errs $keys"
+done
+
+# 2. Count-only mode counts the same.
+"$WL/getppid_loop" $N 800 > /dev/null &
+wl=$!
+ks_children+=($wl)
+sleep 0.2
+"$KSCOPE" syscalls -c -p "$wl" -d 4 --json > "$KS_TMP/c.json" 2>&1
+wait $wl
+read -r n errs att keys <<< "$(count_of "$KS_TMP/c.json" "$wl" 2>/dev/null)"
+ks_check "syscalls -c: $N getppid counted within 1%" \
+	"$(ks_true "${n:-0} >= 0.99 * $N && ${n:-0} <= 1.01 * $N"; echo $?)" "$N, saw ${n:-none}"
+grep -q '"signal":"syscall latency"' "$KS_TMP/c.json"
+ks_check "syscalls -c says latency was not measured" $? "a gap, saw $(head -c 300 "$KS_TMP/c.json")"
+
+# 3. Errors: opening a missing file fails with ENOENT every time.
+python3 -c "
+import os, time
+time.sleep(0.8)
+for i in range(5000):
+    try: os.open('/nonexistent/kscope', os.O_RDONLY)
+    except OSError: pass
+time.sleep(0.3)" &
+py=$!
+sleep 0.2
+"$KSCOPE" syscalls -p $py -d 3 --json > "$KS_TMP/e.json" 2>&1
+wait $py
+errs=$(python3 -c "
+import json,sys
+d=json.load(open(sys.argv[1]))
+print(sum(r['errors'] for r in d['processes'] if r['name']=='openat'))" "$KS_TMP/e.json" 2>/dev/null)
+ks_check "syscalls: 5000 failing openat counted as errors" \
+	"$(ks_true "${errs:-0} >= 5000 && ${errs:-0} <= 5100"; echo $?)" "5000..5100, saw ${errs:-none}"
+
+# 4. Text output: named syscalls, histogram with percentiles.
+"$KSCOPE" syscalls -H --top 3 -d 1 > "$KS_TMP/t.txt" 2>&1
+grep -q "usecs.*: count.*distribution" "$KS_TMP/t.txt" && grep -q "p50 .* p99 .* max" "$KS_TMP/t.txt" &&
+	grep -q "^SYSCALL" "$KS_TMP/t.txt"
+ks_check "text: table and log2 histograms with p50/p99/max" $? "saw: $(head -8 "$KS_TMP/t.txt")"
+
+# 5. Bad input.
+"$KSCOPE" syscalls -p 999999999 -d 1 > /dev/null 2>&1
+ks_check "syscalls -p with a missing pid exits 1" "$([ $? = 1 ]; echo $?)" "exit 1"
+"$KSCOPE" syscalls --bogus > /dev/null 2>&1
+ks_check "syscalls --bogus exits 2" "$([ $? = 2 ]; echo $?)" "exit 2"

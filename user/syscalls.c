@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Loader of the syscall collector (bpf/syscalls.bpf.c) and the name table. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "ks_collect.h"
+#include "ks_features.h"
+#include "ks_hist.h"
+#include "ks_syscalls.h"
+#include "ks_util.h"
+#include "syscalls.skel.h"
+
+/* generated at build time from <sys/syscall.h> (scripts/gen-syscall-names.sh) */
+static const struct {
+	unsigned int nr;
+	const char *name;
+} sc_names[] = {
+#include "ks_syscall_names.h"
+};
+
+const char *ks_syscall_name(unsigned int nr)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(sc_names); i++)
+		if (sc_names[i].nr == nr)
+			return sc_names[i].name;
+	return NULL;
+}
+
+int ks_syscall_nr(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(sc_names); i++)
+		if (!strcmp(sc_names[i].name, name))
+			return sc_names[i].nr;
+	return -1;
+}
+
+struct ks_syscalls {
+	struct syscalls_bpf *skel;
+	enum ks_tp_kind kind;
+	bool timing;
+	int ncpus;
+	size_t vsz;			/* per-CPU value stride */
+	struct ks_sc_val *vals;		/* ncpus values */
+	struct ks_hist *hvals;		/* ncpus histograms */
+	struct ks_hist *prev;		/* KS_SC_MAX_NR cumulative histograms */
+	uint64_t prev_drops[KS_DROP__COUNT];
+};
+
+static void pick_programs(struct syscalls_bpf *s, enum ks_tp_kind k, bool timing)
+{
+	bpf_program__set_autoload(s->progs.btf_enter, timing && k == KS_TP_BTF);
+	bpf_program__set_autoload(s->progs.btf_exit, k == KS_TP_BTF);
+	bpf_program__set_autoload(s->progs.raw_enter, timing && k == KS_TP_RAW);
+	bpf_program__set_autoload(s->progs.raw_exit, k == KS_TP_RAW);
+	bpf_program__set_autoload(s->progs.tp_enter, timing && k == KS_TP_CLASSIC);
+	bpf_program__set_autoload(s->progs.tp_exit, k == KS_TP_CLASSIC);
+	if (k == KS_TP_BTF || !timing)
+		bpf_map__set_max_entries(s->maps.start, 1);
+}
+
+struct ks_syscalls *ks_syscalls__open(const struct ks_syscalls_opts *o)
+{
+	struct ks_collect_opts co = { .sz = sizeof(co) };
+	struct ks_syscalls *c;
+	int err, i;
+
+	if (ks_check_privileges()) {
+		errno = EPERM;
+		return NULL;
+	}
+	ks_libbpf_setup();
+	ks_bump_memlock();
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->ncpus = ks_nr_cpus();
+	c->timing = !o->no_timing;
+	c->vsz = (sizeof(struct ks_sc_val) + 7) & ~7UL;
+	c->vals = calloc(c->ncpus, c->vsz);
+	c->hvals = calloc(c->ncpus, sizeof(*c->hvals));
+	c->prev = calloc(KS_SC_MAX_NR, sizeof(*c->prev));
+	if (!c->vals || !c->hvals || !c->prev) {
+		err = -ENOMEM;
+		goto err;
+	}
+	c->kind = ks_collect_tp_kind();
+	if (c->kind == KS_TP_NONE) {
+		err = -EOPNOTSUPP;
+		goto err;
+	}
+	c->skel = syscalls_bpf__open();
+	if (!c->skel) {
+		err = -errno;
+		ks_err("cannot open the syscalls BPF object: %s", strerror(errno));
+		goto err;
+	}
+	pick_programs(c->skel, c->kind, c->timing);
+	c->skel->rodata->timing = c->timing;
+	c->skel->rodata->per_thread = o->per_thread;
+	c->skel->rodata->ks_filter_pid = o->npids > 0;
+	c->skel->rodata->ks_filter_cgroup = o->cgroup_id;
+	err = syscalls_bpf__load(c->skel);
+	if (err) {
+		ks_err("cannot load the syscalls BPF programs (%s): %s",
+		       ks_tp_kind_name(c->kind), strerror(-err));
+		goto err;
+	}
+	for (i = 0; i < o->npids && i < KS_MAX_PIDS; i++)
+		co.pids[i] = o->pids[i];
+	co.npids = o->npids;
+	err = ks_collect_set_pids(bpf_map__fd(c->skel->maps.ks_pids), &co);
+	if (err) {
+		ks_err("cannot set the pid filter: %s", strerror(-err));
+		goto err;
+	}
+	err = syscalls_bpf__attach(c->skel);
+	if (err) {
+		ks_err("cannot attach to raw_syscalls tracepoints (%s): %s",
+		       ks_tp_kind_name(c->kind), strerror(-err));
+		goto err;
+	}
+	ks_info("syscalls: attached with %s", ks_tp_kind_name(c->kind));
+	return c;
+err:
+	ks_syscalls__free(c);
+	errno = -err;
+	return NULL;
+}
+
+static uint64_t percpu_sum(int fd, __u32 key, int ncpus)
+{
+	uint64_t *vals = calloc(ncpus, sizeof(*vals)), sum = 0;
+	int i;
+
+	if (vals && !bpf_map_lookup_elem(fd, &key, vals))
+		for (i = 0; i < ncpus; i++)
+			sum += vals[i];
+	free(vals);
+	return sum;
+}
+
+static int add_row(struct ks_syscalls *c, struct ks_model *m, const struct ks_sc_key *k)
+{
+	struct ks_syscall_row *r, *all;
+	char comm[KS_COMM_LEN + 1] = {};
+	uint64_t count = 0, errors = 0;
+	struct ks_task *t;
+	int i;
+
+	r = ks_model__syscall(m, k->tgid, k->nr);
+	if (!r)
+		return -ENOMEM;
+	for (i = 0; i < c->ncpus; i++) {
+		const struct ks_sc_val *v = (void *)((char *)c->vals + i * c->vsz);
+
+		if (!v->count)
+			continue;
+		if (!comm[0])
+			memcpy(comm, v->comm, KS_COMM_LEN);
+		count += v->count;
+		errors += v->errors;
+		/* per-process rows: count, sum and max only (histograms are per syscall) */
+		r->lat.count += v->timed;
+		r->lat.sum_ns += v->sum_ns;
+		if (v->max_ns > r->lat.max_ns)
+			r->lat.max_ns = v->max_ns;
+	}
+	r->count += count;
+	r->errors += errors;
+	all = ks_model__syscall(m, 0, k->nr);
+	if (!all)
+		return -ENOMEM;
+	all->count += count;
+	all->errors += errors;
+	t = ks_model__task(m, k->tgid, c->skel->rodata->per_thread ? 0 : k->tgid, comm);
+	if (!t)
+		return -ENOMEM;
+	t->syscalls += count;
+	t->syscall_errors += errors;
+	t->syscall_ns += r->lat.sum_ns;
+	return 0;
+}
+
+/* The per-syscall histograms: cumulative in the kernel, the delta into pid 0 rows. */
+static int read_hists(struct ks_syscalls *c, struct ks_model *m)
+{
+	int fd = bpf_map__fd(c->skel->maps.lat);
+	struct ks_hist cur;
+	struct ks_syscall_row *all;
+	__u32 nr;
+	int i, s;
+
+	for (nr = 0; nr < KS_SC_MAX_NR; nr++) {
+		if (bpf_map_lookup_elem(fd, &nr, c->hvals))
+			return -errno;
+		memset(&cur, 0, sizeof(cur));
+		for (i = 0; i < c->ncpus; i++) {
+			ks_hist_merge(&cur, &c->hvals[i]);
+			if (c->hvals[i].max_ns > cur.max_ns)
+				cur.max_ns = c->hvals[i].max_ns;
+		}
+		if (cur.count == c->prev[nr].count)
+			continue;
+		all = ks_model__syscall(m, 0, nr);
+		if (!all)
+			return -ENOMEM;
+		for (s = 0; s < KS_HIST_SLOTS; s++)
+			all->lat.slots[s] += cur.slots[s] - c->prev[nr].slots[s];
+		all->lat.count += cur.count - c->prev[nr].count;
+		all->lat.sum_ns += cur.sum_ns - c->prev[nr].sum_ns;
+		/* a new maximum, else the top bucket's bound */
+		if (cur.max_ns != c->prev[nr].max_ns) {
+			if (cur.max_ns > all->lat.max_ns)
+				all->lat.max_ns = cur.max_ns;
+		} else {
+			for (s = KS_HIST_SLOTS - 1; s >= 0; s--) {
+				if (cur.slots[s] != c->prev[nr].slots[s]) {
+					uint64_t hi = ks_hist_slot_hi(s) - 1;
+
+					if (hi > all->lat.max_ns)
+						all->lat.max_ns = hi;
+					break;
+				}
+			}
+		}
+		c->prev[nr] = cur;
+	}
+	return 0;
+}
+
+int ks_syscalls__read(struct ks_syscalls *c, struct ks_model *m)
+{
+	int fd = bpf_map__fd(c->skel->maps.rows), dfd = bpf_map__fd(c->skel->maps.ks_drops);
+	struct ks_sc_key key, next, *keys = NULL;
+	uint64_t d[KS_DROP__COUNT], n;
+	size_t nk = 0, cap = 0, i;
+	int err = 0;
+
+	/* keys first: deleting while walking would restart the walk */
+	while (!bpf_map_get_next_key(fd, nk ? &key : NULL, &next)) {
+		if (nk == cap) {
+			void *p = realloc(keys, (cap = cap ? cap * 2 : 256) * sizeof(*keys));
+
+			if (!p) {
+				free(keys);
+				return -ENOMEM;
+			}
+			keys = p;
+		}
+		keys[nk++] = key = next;
+	}
+	for (i = 0; i < nk && !err; i++) {
+		/*
+		 * Per-CPU rows are read and deleted: an update racing between
+		 * the two is lost only on kernels without lookup_and_delete
+		 * for hashes (< 5.14).
+		 */
+		if (bpf_map_lookup_and_delete_elem(fd, &keys[i], c->vals)) {
+			if (bpf_map_lookup_elem(fd, &keys[i], c->vals))
+				continue;
+			bpf_map_delete_elem(fd, &keys[i]);
+		}
+		err = add_row(c, m, &keys[i]);
+	}
+	free(keys);
+	if (!err && c->timing)
+		err = read_hists(c, m);
+	for (i = 0; i < KS_DROP__COUNT; i++)
+		d[i] = percpu_sum(dfd, i, c->ncpus);
+	n = d[KS_DROP_MAP_FULL] - c->prev_drops[KS_DROP_MAP_FULL];
+	if (n) {
+		m->lost += n;
+		ks_model__gap(m, "syscalls (some)", "%llu syscalls not counted: BPF map full "
+			      "(more than 16384 process x syscall rows)", (unsigned long long)n);
+	}
+	n = d[KS_DROP_START_MISS] - c->prev_drops[KS_DROP_START_MISS];
+	if (n)
+		ks_model__gap(m, "syscall latency (some)", "%llu calls counted but not timed: "
+			      "entered before tracing started", (unsigned long long)n);
+	if (!c->timing)
+		ks_model__gap(m, "syscall latency", "not measured (--count-only)");
+	memcpy(c->prev_drops, d, sizeof(d));
+	return err;
+}
+
+const char *ks_syscalls__attach_kind(const struct ks_syscalls *c)
+{
+	return ks_tp_kind_name(c->kind);
+}
+
+void ks_syscalls__free(struct ks_syscalls *c)
+{
+	if (!c)
+		return;
+	syscalls_bpf__destroy(c->skel);
+	free(c->vals);
+	free(c->hvals);
+	free(c->prev);
+	free(c);
+}
