@@ -3,7 +3,10 @@
  * A set of collectors loaded together (one load of the BPF programs) and
  * read into one struct ks_model per interval: what `kscope record` and
  * `kscope report` run. Names: "profile" (on-CPU stacks), "offcpu" (off-CPU
- * time by reason and stack), "runqlat" (run-queue latency, switch counts).
+ * time by reason and stack), "runqlat" (run-queue latency, switch counts),
+ * "biolat" (block I/O), "syscalls" (counts, errors, latency), "locks"
+ * (lock wait stacks). record defaults to KS_COLLECTORS_DEFAULT, report to
+ * KS_COLLECTORS_ALL.
  * A collector that fails to load becomes a gap in every interval's model,
  * not a failure of the whole run.
  */
@@ -15,7 +18,8 @@
 #include "ks_model.h"
 #include "ks_types.h"
 
-#define KS_COLLECTORS_DEFAULT	"profile,offcpu,runqlat"
+#define KS_COLLECTORS_DEFAULT	"profile,offcpu,runqlat,biolat"
+#define KS_COLLECTORS_ALL	"profile,offcpu,runqlat,biolat,syscalls,locks"
 
 struct ks_collectors_opts {
 	size_t sz;			/* sizeof(struct ks_collectors_opts) */

@@ -186,6 +186,7 @@ static int cmd_report(int argc, char **argv)
 			co.duration = 10;
 		if (ks_collect_finish(&co) || ks_check_privileges())
 			goto cleanup;
+		cc.list = KS_COLLECTORS_ALL;
 		cc.pids = co.npids ? co.pids : NULL;
 		cc.npids = co.npids;
 		cc.cgroup_id = co.cgroup_id;

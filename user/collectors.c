@@ -5,23 +5,31 @@
 #include <string.h>
 #include <time.h>
 
+#include "ks_biolat.h"
 #include "ks_collectors.h"
+#include "ks_locks.h"
 #include "ks_offcpu.h"
 #include "ks_profiler.h"
 #include "ks_runqlat.h"
+#include "ks_syscalls.h"
 #include "ks_syms.h"
 #include "ks_util.h"
 
-static const char *const known[] = { "profile", "offcpu", "runqlat" };
+static const char *const known[] = { "profile", "offcpu", "runqlat", "biolat", "syscalls",
+				      "locks" };
+#define NCOLL 6
 
 struct ks_collectors {
 	struct ks_symbolizer *syms;
 	struct ks_profiler *prof;
 	struct ks_offcpu *off;
 	struct ks_runqlat *rq;
-	bool want[3];
-	char failed[3][160];
-	char names[64];
+	struct ks_biolat *bio;
+	struct ks_syscalls *sys;
+	struct ks_locks *lk;
+	bool want[NCOLL];
+	char failed[NCOLL][160];
+	char names[96];
 	uint64_t t_last;
 	bool threads;
 };
@@ -105,13 +113,42 @@ struct ks_collectors *ks_collectors__open(const struct ks_collectors_opts *o)
 			snprintf(c->failed[2], sizeof(c->failed[2]), "runqlat did not load: %s",
 				 strerror(errno));
 	}
-	if (!c->prof && !c->off && !c->rq) {
+	if (c->want[3]) {
+		struct ks_biolat_opts bo = { .sz = sizeof(bo), .pids = o->pids,
+			.npids = o->npids, .cgroup_id = o->cgroup_id };
+
+		c->bio = ks_biolat__open(&bo);
+		if (!c->bio)
+			snprintf(c->failed[3], sizeof(c->failed[3]), "biolat did not load: %s",
+				 strerror(errno));
+	}
+	if (c->want[4]) {
+		struct ks_syscalls_opts so = { .sz = sizeof(so), .pids = o->pids,
+			.npids = o->npids, .cgroup_id = o->cgroup_id, .per_thread = o->threads };
+
+		c->sys = ks_syscalls__open(&so);
+		if (!c->sys)
+			snprintf(c->failed[4], sizeof(c->failed[4]), "syscalls did not load: %s",
+				 strerror(errno));
+	}
+	if (c->want[5]) {
+		struct ks_locks_opts lo = { .sz = sizeof(lo), .pids = o->pids,
+			.npids = o->npids, .cgroup_id = o->cgroup_id, .threads = o->threads,
+			.syms = c->syms };
+
+		c->lk = ks_locks__open(&lo);
+		if (!c->lk)
+			snprintf(c->failed[5], sizeof(c->failed[5]), "locks did not load: %s",
+				 strerror(errno));
+	}
+	if (!c->prof && !c->off && !c->rq && !c->bio && !c->sys && !c->lk) {
 		ks_collectors__free(c);
 		errno = ENODEV;
 		return NULL;
 	}
-	snprintf(c->names, sizeof(c->names), "%s%s%s", c->prof ? "profile," : "",
-		 c->off ? "offcpu," : "", c->rq ? "runqlat," : "");
+	snprintf(c->names, sizeof(c->names), "%s%s%s%s%s%s", c->prof ? "profile," : "",
+		 c->off ? "offcpu," : "", c->rq ? "runqlat," : "", c->bio ? "biolat," : "",
+		 c->sys ? "syscalls," : "", c->lk ? "locks," : "");
 	if (c->names[0])
 		c->names[strlen(c->names) - 1] = 0;
 	c->t_last = ks_now_ns();
@@ -125,7 +162,9 @@ const char *ks_collectors__names(const struct ks_collectors *c)
 
 int ks_collectors__read(struct ks_collectors *c, struct ks_model *m)
 {
-	static const char *const sig[] = { "on-CPU stacks", "off-CPU time", "run-queue latency" };
+	static const char *const sig[] = { "on-CPU stacks", "off-CPU time", "run-queue latency",
+					    "block I/O latency", "syscall latency",
+					    "lock wait stacks" };
 	uint64_t now = ks_now_ns();
 	double secs;
 	size_t i;
@@ -149,19 +188,18 @@ int ks_collectors__read(struct ks_collectors *c, struct ks_model *m)
 		err = ks_offcpu__read(c->off, m);
 	if (c->rq && !err)
 		err = ks_runqlat__read(c->rq, m);
+	if (c->bio && !err)
+		err = ks_biolat__read(c->bio, m);
+	if (c->sys && !err)
+		err = ks_syscalls__read(c->sys, m);
+	if (c->lk && !err)
+		err = ks_locks__read(c->lk, m);
 	for (i = 0; i < ARRAY_SIZE(known); i++)
 		if (c->want[i] && c->failed[i][0])
 			ks_model__gap(m, sig[i], "%s", c->failed[i]);
-	if (!c->want[0])
-		ks_model__gap(m, sig[0], "collector 'profile' not selected");
-	if (!c->want[1])
-		ks_model__gap(m, sig[1], "collector 'offcpu' not selected");
-	if (!c->want[2])
-		ks_model__gap(m, sig[2], "collector 'runqlat' not selected");
-	/* signals no collector in this build gives yet */
-	ks_model__gap(m, "block I/O latency", "no biolat collector in this build");
-	ks_model__gap(m, "syscall latency", "no syscall collector in this build");
-	ks_model__gap(m, "lock wait stacks", "no lock collector in this build");
+	for (i = 0; i < ARRAY_SIZE(known); i++)
+		if (!c->want[i])
+			ks_model__gap(m, sig[i], "collector '%s' not selected", known[i]);
 	if (m->oncpu)
 		m->oncpu->duration_s = secs;
 	if (m->offcpu)
@@ -176,6 +214,9 @@ void ks_collectors__free(struct ks_collectors *c)
 	ks_profiler__free(c->prof);
 	ks_offcpu__free(c->off);
 	ks_runqlat__free(c->rq);
+	ks_biolat__free(c->bio);
+	ks_syscalls__free(c->sys);
+	ks_locks__free(c->lk);
 	ks_symbolizer__free(c->syms);
 	free(c);
 }

@@ -521,6 +521,10 @@ static void use_and_memory(struct ks_report *r, size_t *cap, const struct ks_mod
 
 static const char *impact(const char *signal)
 {
+	if (strstr(signal, "user stacks") || strstr(signal, "symbol"))
+		return "stacks in the evidence may be cut short or unnamed; budgets unaffected";
+	if (strstr(signal, "(some)"))
+		return "partial: the figures of this signal undercount";
 	if (strstr(signal, "on-CPU"))
 		return "no on-CPU time or hot stacks: cpu-bound findings cannot be made";
 	if (strstr(signal, "off-CPU"))
@@ -568,7 +572,7 @@ static void coverage(struct ks_report *r, const struct ks_model *m,
 		COV("lost events", "%llu events were dropped (full maps or ring buffers)",
 		    (unsigned long long)m->lost);
 	if (m->oncpu && m->oncpu->acct.stack_errors)
-		COV("on-CPU stacks", "%llu of %llu samples without a stack",
+		COV("on-CPU stacks (some)", "%llu of %llu samples without a stack",
 		    (unsigned long long)m->oncpu->acct.stack_errors,
 		    (unsigned long long)m->oncpu->acct.samples);
 	if (m->oncpu && m->oncpu->acct.frames_unnamed)
