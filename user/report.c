@@ -287,7 +287,7 @@ static int proc_findings(struct ks_report *r, size_t *cap, const struct ks_model
 			 const struct ks_budget *b, bool idle_ok)
 {
 	const struct ks_task *t = ks_model__find(m, b->pid);
-	double tot = b->total, sh;
+	double tot = b->total, sh, sys_s;
 	struct ks_finding *f;
 	char base[200];
 
@@ -395,19 +395,28 @@ static int proc_findings(struct ks_report *r, size_t *cap, const struct ks_model
 			 "kscope offcpu -p %u -o locks.svg: which lock, from where; shorten the "
 			 "critical section or shard the lock", b->pid);
 	}
-	if (t && t->syscalls && t->syscall_ns / 1e9 / tot >= TH_SYSCALL) {
-		sh = t->syscall_ns / 1e9 / tot;
-		f = add_finding(r, cap, KS_F_SYSCALL_OVERHEAD, t->syscall_ns / 1e9, b);
+	/*
+	 * Syscall overhead: time inside system calls that was not spent
+	 * blocked (off-CPU time is judged by the classes above), i.e. the CPU
+	 * cost of the calls themselves.
+	 */
+	sys_s = t ? t->syscall_ns / 1e9 - (tot - b->s[KS_B_ONCPU]) : 0;
+	if (sys_s > b->s[KS_B_ONCPU])
+		sys_s = b->s[KS_B_ONCPU];
+	if (t && t->syscalls && sys_s / tot >= TH_SYSCALL) {
+		sh = sys_s / tot;
+		f = add_finding(r, cap, KS_F_SYSCALL_OVERHEAD, sys_s, b);
 		if (!f)
 			return -ENOMEM;
 		f->severity = sev(sh, 0.3, 0.6);
 		snprintf(f->statement, sizeof(f->statement),
-			 "%s (%u) spends %.0f%% of its time in %llu system calls", b->comm, b->pid,
+			 "%s (%u) spends %.0f%% of its time running %llu system calls", b->comm, b->pid,
 			 100 * sh, (unsigned long long)t->syscalls);
 		snprintf(f->evidence, sizeof(f->evidence), "%s; %llu syscalls, %llu errors", base,
 			 (unsigned long long)t->syscalls, (unsigned long long)t->syscall_errors);
 		snprintf(f->threshold, sizeof(f->threshold),
-			 "syscall time >= %.0f%% of the process's observed time", 100 * TH_SYSCALL);
+			 "syscall time not blocked >= %.0f%% of the process's observed time",
+			 100 * TH_SYSCALL);
 		snprintf(f->next, sizeof(f->next), "kscope syscount -p %u: which calls; batch "
 			 "them (readv/writev, larger buffers)", b->pid);
 	}

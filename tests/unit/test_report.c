@@ -202,6 +202,29 @@ static void analyze__gaps__in_coverage(void **state)
 	ks_model__free(m);
 }
 
+static void analyze__blocking_syscalls__not_syscall_overhead(void **state)
+{
+	struct ks_model *m = ks_model__new();
+	struct ks_task *t = task(m, 70, "sleepy", 0.05, 0, 0, 3.9);
+	struct ks_report r;
+
+	t->syscalls = 400;
+	t->syscall_ns = 3.9e9;		/* nanosleep: blocked, not overhead */
+	r = analyze(m);
+	assert_int_equal(r.findings[0].cls, KS_F_IDLE);
+	ks_report_free(&r);
+	ks_model__free(m);
+	m = ks_model__new();
+	t = task(m, 71, "sysloop", 3.9, 0, 0, 0.05);
+	t->syscalls = 4000000;
+	t->syscall_ns = 2.5e9;		/* getppid loop: on-CPU in the kernel */
+	r = analyze(m);
+	assert_int_equal(r.findings[0].cls, KS_F_CPU_BOUND);
+	assert_int_equal(r.findings[1].cls, KS_F_SYSCALL_OVERHEAD);
+	ks_report_free(&r);
+	ks_model__free(m);
+}
+
 static void write_json__findings__ranked_and_valid_keys(void **state)
 {
 	struct ks_model *m = ks_model__new();
@@ -237,6 +260,7 @@ int main(void)
 		cmocka_unit_test(analyze__sleeper__idle),
 		cmocka_unit_test(analyze__psi_memory__memory_pressure),
 		cmocka_unit_test(analyze__gaps__in_coverage),
+		cmocka_unit_test(analyze__blocking_syscalls__not_syscall_overhead),
 		cmocka_unit_test(write_json__findings__ranked_and_valid_keys),
 	};
 
