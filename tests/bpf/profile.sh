@@ -105,17 +105,22 @@ fi
 
 # 7. Ctrl-C: the profile is still printed, and nothing of ours stays loaded.
 ks_spawn "$WL/cpu_chain" 6
-before=$(bpftool prog show 2>/dev/null | grep -c "ks_profile")
 "$KSCOPE" profile -f folded -o "$KS_TMP/int.folded" 2>/dev/null &
 kp=$!
 sleep 1.5
+# the programs and maps this kscope process holds, by id
+ours=$(bpftool -j prog show 2>/dev/null | python3 -c '
+import json, sys
+print(" ".join(str(p["id"]) for p in json.load(sys.stdin)
+      if any(x.get("pid") == '"$kp"' for x in p.get("pids", []))))')
 kill -INT $kp
 wait $kp
 rc=$?
 ks_check "SIGINT: exit 0 and a complete output file" \
 	"$([ $rc = 0 ] && [ -s "$KS_TMP/int.folded" ] && [ ! -e "$KS_TMP/int.folded.incomplete" ]; echo $?)" \
 	"exit 0 and int.folded written, saw rc=$rc"
-left=$(bpftool prog show 2>/dev/null | grep -c "ks_profile")
-ks_check "SIGINT: no BPF program of ours left loaded" "$([ "$left" -le "$before" ]; echo $?)" \
-	"$before ks_profile programs as before the run, saw $left"
+left=0
+for id in $ours; do bpftool prog show id "$id" >/dev/null 2>&1 && left=$((left + 1)); done
+ks_check "SIGINT: the programs it loaded ($ours) are all gone" \
+	"$([ -n "$ours" ] && [ "$left" = 0 ]; echo $?)" "some programs while running and none after, saw '$ours' and $left left"
 exit 0
