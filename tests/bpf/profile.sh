@@ -80,6 +80,26 @@ ks_check "profile -o cpu.pb.gz: go tool pprof's top function is chain_leaf" \
 	"$([ "$top" = chain_leaf ]; echo $?)" "chain_leaf, saw '$top'"
 kill "$pid" 2>/dev/null
 
+# 5c. Replay: a capture recorded while the workload ran names the same hot
+#     function through profile -i and flame -i, after the process is gone.
+ks_spawn "$WL/cpu_chain" 3
+pid=$KS_LAST_PID
+"$KSCOPE" record -d 2 -p "$pid" --collectors profile -o "$KS_TMP/run.kscap" 2>/dev/null
+kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+"$KSCOPE" profile -i "$KS_TMP/run.kscap" > "$KS_TMP/replay.txt" 2>&1
+grep -A3 "Top functions" "$KS_TMP/replay.txt" | grep -q chain_leaf
+ks_check "profile -i CAPTURE: top function chain_leaf after the process exited" $? \
+	"chain_leaf in the top rows, saw: $(head -6 "$KS_TMP/replay.txt")"
+"$KSCOPE" flame -i "$KS_TMP/run.kscap" -o "$KS_TMP/replay.svg" 2>/dev/null &&
+	xmllint --noout "$KS_TMP/replay.svg" 2>/dev/null && grep -q chain_leaf "$KS_TMP/replay.svg"
+ks_check "flame -i CAPTURE: valid SVG with chain_leaf" $? "an SVG naming chain_leaf"
+head -c 300 "$KS_TMP/run.kscap" > "$KS_TMP/cut.kscap"
+printf 'KSCAP\0garbage' > "$KS_TMP/bad.kscap"
+"$KSCOPE" profile -i "$KS_TMP/bad.kscap" > "$KS_TMP/bad.txt" 2>&1
+rc=$?
+ks_check "profile -i on a corrupt capture: exit 1, one line" \
+	"$([ $rc = 1 ] && [ "$(wc -l < "$KS_TMP/bad.txt")" = 1 ]; echo $?)" "exit 1 and one line, saw $rc: $(cat "$KS_TMP/bad.txt")"
+
 # 6. Bad input.
 "$KSCOPE" profile -p 999999999 -d 1 > "$KS_TMP/bad.out" 2>&1
 rc=$?
@@ -108,11 +128,8 @@ ks_spawn "$WL/cpu_chain" 6
 "$KSCOPE" profile -f folded -o "$KS_TMP/int.folded" 2>/dev/null &
 kp=$!
 sleep 1.5
-# the programs and maps this kscope process holds, by id
-ours=$(bpftool -j prog show 2>/dev/null | python3 -c '
-import json, sys
-print(" ".join(str(p["id"]) for p in json.load(sys.stdin)
-      if any(x.get("pid") == '"$kp"' for x in p.get("pids", []))))')
+# the programs this kscope process holds, by id (from its fds' fdinfo)
+ours=$(cat /proc/$kp/fdinfo/* 2>/dev/null | sed -n 's/^prog_id:[[:space:]]*//p' | sort -u | tr '\n' ' ')
 kill -INT $kp
 wait $kp
 rc=$?
