@@ -184,6 +184,9 @@ static int cmd_report(int argc, char **argv)
 	} else {
 		if (!co.duration)
 			co.duration = 10;
+		/* read every second: the profiler's stream is drained and named as it goes */
+		if (!co.interval)
+			co.interval = 1;
 		if (ks_collect_finish(&co) || ks_check_privileges())
 			goto cleanup;
 		cc.list = KS_COLLECTORS_ALL;

@@ -133,9 +133,9 @@ struct ks_collectors *ks_collectors__open(const struct ks_collectors_opts *o)
 	}
 	if (c->want[5]) {
 		struct ks_locks_opts lo = { .sz = sizeof(lo), .pids = o->pids,
-			.npids = o->npids, .cgroup_id = o->cgroup_id, .threads = o->threads,
-			.syms = c->syms };
+			.npids = o->npids, .cgroup_id = o->cgroup_id, .threads = o->threads };
 
+		/* its own symbolizer: sharing one made the profiler's frames unnamed */
 		c->lk = ks_locks__open(&lo);
 		if (!c->lk)
 			snprintf(c->failed[5], sizeof(c->failed[5]), "locks did not load: %s",
