@@ -216,6 +216,8 @@ static void draw_header(struct ui *u, int cols, int *y)
 			snprintf(rq, sizeof(rq), "%.2fms", s->runq_p99_ms);
 		if (isnan(s->io_p99_ms))
 			snprintf(io, sizeof(io), "n/a");
+		else if (!s->io_count)
+			snprintf(io, sizeof(io), "no I/O");
 		else
 			snprintf(io, sizeof(io), "%.2fms", s->io_p99_ms);
 		x = snprintf(buf, sizeof(buf), "RunQ p99 %s  Disk p99 %s  kscope cpu ", rq, io);
