@@ -111,6 +111,10 @@ bench: deps $(OUT)/kscope $(WL_BINS)
 	$(Q)scripts/deps.sh --bench
 	$(Q)for b in scripts/bench-*.sh; do echo "== $$b"; $$b || exit 1; done
 
+# Long fuzzing run of the capture reader (tests/e2e/fuzz.sh runs 20 s in make test).
+fuzz:
+	$(Q)FUZZ_TIME=$${FUZZ_TIME:-600} tests/e2e/fuzz.sh
+
 clean:
 	$(call msg,CLEAN,$(OUT))
 	$(Q)rm -rf $(OUT)

@@ -40,6 +40,24 @@ struct {
 	__type(value, __u64);
 } tstart SEC(".maps");
 
+/*
+ * tp_btf: the start timestamp goes to a per-CPU slot first (an inlined
+ * array access); only when the task is switched out inside the syscall is
+ * it moved to task local storage (sched_switch). Most syscalls never
+ * block, so the hot path skips the task storage lookups.
+ */
+struct cpu_start {
+	__u32 tid;
+	__u32 pad;
+	__u64 ts;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cpu_start);
+} cstart SEC(".maps");
+
 /* raw_tp / classic: tid -> start timestamp */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -59,19 +77,21 @@ static __always_inline bool wanted(__u64 id)
 
 static __always_inline void on_enter(bool btf)
 {
-	__u64 id = bpf_get_current_pid_tgid(), ts, *tsp;
+	__u64 id = bpf_get_current_pid_tgid(), ts;
 	__u32 tid = id;
 
 	if (!wanted(id))
 		return;
 	ts = bpf_ktime_get_ns();
 	if (btf) {
-		tsp = bpf_task_storage_get(&tstart, bpf_get_current_task_btf(), 0,
-					   BPF_LOCAL_STORAGE_GET_F_CREATE);
-		if (tsp)
-			*tsp = ts;
-		else
-			ks_drop(KS_DROP_MAP_FULL);
+		struct cpu_start *cs;
+		__u32 zero = 0;
+
+		cs = bpf_map_lookup_elem(&cstart, &zero);
+		if (cs) {
+			cs->tid = tid;
+			cs->ts = ts;
+		}
 		return;
 	}
 	if (bpf_map_update_elem(&start, &tid, &ts, BPF_ANY))
@@ -90,10 +110,19 @@ static __always_inline void on_exit(long nr, long ret, bool btf)
 	if (nr < 0 || !wanted(id))
 		return;
 	if (timing) {
-		if (btf)
-			tsp = bpf_task_storage_get(&tstart, bpf_get_current_task_btf(), 0, 0);
-		else
+		if (btf) {
+			struct cpu_start *cs;
+			__u32 zero = 0;
+
+			cs = bpf_map_lookup_elem(&cstart, &zero);
+			if (cs && cs->tid == tid && cs->ts)
+				tsp = &cs->ts;	/* did not leave this CPU */
+			else
+				tsp = bpf_task_storage_get(&tstart, bpf_get_current_task_btf(),
+							   0, 0);
+		} else {
 			tsp = bpf_map_lookup_elem(&start, &tid);
+		}
 		if (tsp && *tsp) {
 			delta = bpf_ktime_get_ns() - *tsp;
 			*tsp = 0;
@@ -154,6 +183,27 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(btf_exit, struct pt_regs *regs, long ret)
 {
 	on_exit(regs->orig_ax, ret, true);
+	return 0;
+}
+
+/* tp_btf: a task leaving the CPU inside a syscall takes its start along */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	struct cpu_start *cs;
+	__u32 zero = 0;
+	__u64 *tsp;
+
+	cs = bpf_map_lookup_elem(&cstart, &zero);
+	if (!cs || !cs->ts || cs->tid != prev->pid)
+		return 0;
+	tsp = bpf_task_storage_get(&tstart, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (tsp)
+		*tsp = cs->ts;
+	else
+		ks_drop(KS_DROP_MAP_FULL);
+	cs->ts = 0;
+	cs->tid = 0;
 	return 0;
 }
 

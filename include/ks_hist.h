@@ -24,6 +24,9 @@ void ks_hist_print(FILE *f, const struct ks_hist *h, const char *title, bool ms)
  * JSON object: {"unit":"us","count":N,"sum":..,"p50":..,"p90":..,"p99":..,
  * "max":..,"buckets":[{"lo":..,"hi":..,"count":..},...]} (power-of-two us rows).
  */
+/* "850ns", "12.3us", "4.56ms", "1.23s" */
+const char *ks_fmt_ns(double ns, char *buf, size_t len);
+
 void ks_hist_json(FILE *f, const struct ks_hist *h);
 
 #endif /* KS_HIST_H */

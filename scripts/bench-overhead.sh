@@ -6,8 +6,12 @@
 #   interleaved, medians of REPS), one row per case.
 # A case is "WORKLOAD|LABEL|TARGET|OBSERVER COMMAND": add rows to CASES
 # (the syscall collectors add theirs on the sysc workload).
-# REPS=N (default 5), SECS=S per run (default 2), ONLY=WORKLOAD. Ends with what kscope
-# counted as lost under the heaviest load (nothing may be lost silently).
+# REPS=N (default 5), SECS=S per run (default 2), ONLY=WORKLOAD. Then the
+# BPF run time per event (bpf_stats), which other load on a shared machine
+# does not move the way it moves throughput ratios (seen: +-0.2 between runs
+# with a load average of 5 on 2 CPUs). Ends with what kscope counted as lost
+# under the heaviest load (nothing may be lost silently). COST=0 skips the
+# bpf_stats section.
 # worktrees live one level deeper than the main checkout
 [ -z "$SHARED" ] && [ ! -d "$(dirname "$0")/../../shared/bench" ] && [ -d /work/shared/bench ] &&
 	SHARED=/work/shared/bench

@@ -89,7 +89,8 @@ static void print_text(FILE *f, struct ks_model *m, struct ks_biolat *c,
 		ks_hist_print(f, &d->device, title, o->ms);
 	}
 	rows = (struct ks_bio_row *)ks_biolat__rows(c, &n);
-	qsort(rows, n, sizeof(*rows), cmp_row);
+	if (n)
+		qsort(rows, n, sizeof(*rows), cmp_row);
 	if (n)
 		fprintf(f, "\n%7s %-16s %-10s %-5s %8s %10s %10s %10s %10s\n", "PID", "COMM",
 			"DISK", "DIR", "OPS", "KiB", "AVG_us", "P99_us", "MAX_us");
@@ -135,7 +136,8 @@ static void print_json(FILE *f, struct ks_model *m, struct ks_biolat *c,
 	}
 	fprintf(f, "],\"processes\":[");
 	rows = (struct ks_bio_row *)ks_biolat__rows(c, &n);
-	qsort(rows, n, sizeof(*rows), cmp_row);
+	if (n)
+		qsort(rows, n, sizeof(*rows), cmp_row);
 	for (i = 0; i < n && i < o->top; i++) {
 		fprintf(f, "%s{\"pid\":%u,\"comm\":", i ? "," : "", rows[i].tgid);
 		ks_json_str(f, rows[i].comm);

@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "ks_capture.h"
 #include "ks_export.h"
+#include "ks_model.h"
 #include "ks_util.h"
 
 static int cmd_flame(int argc, char **argv);
@@ -13,7 +15,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: kscope flame [INPUT] [-o OUTPUT] [--format FMT] [--title T] [--width PX]\n"
-"                    [--minwidth PCT] [--inverted] [--hash] [--diff BASE [--negate]]\n\n"
+"                    [--minwidth PCT] [--inverted] [--hash] [--diff BASE [--negate]]\n"
+"       kscope flame -i CAPTURE [--stacks oncpu|offcpu|locks] [--from S] [--to S] ...\n\n"
 "Render folded stacks (kscope's, perf script | stackcollapse, bpftrace, any\n"
 "flamegraph.pl or inferno input; '-' or nothing reads stdin) as an interactive\n"
 "flame graph, or convert them to another format.\n\n"
@@ -36,7 +39,10 @@ static void usage(FILE *f)
 "                       red user, orange kernel, green JIT, aqua inlined, blue off-CPU)\n"
 "      --diff BASE      differential graph of INPUT against the folded file BASE:\n"
 "                       shares normalized to each total; red grew, blue shrank\n"
-"      --negate         with --diff: widths from BASE (shows what disappeared)\n\n"
+"      --negate         with --diff: widths from BASE (shows what disappeared)\n"
+"  -i, --capture FILE   read the stacks of a `kscope record` capture instead\n"
+"      --stacks WHICH   oncpu (default), offcpu (us) or locks (us)\n"
+"      --from S, --to S only the intervals starting S seconds after the first\n\n"
 "In the SVG: click a frame to zoom, 'Reset Zoom' or Escape to go back, 'Search'\n"
 "or Ctrl-F for a regular expression (the share it matches is shown). Names cut\n"
 "to fit end in '..'; the tooltip has the full name.\n\n"
@@ -45,7 +51,8 @@ static void usage(FILE *f)
 "  kscope flame cpu.folded -o cpu.html --hash\n"
 "  kscope flame after.folded --diff before.folded -o diff.svg\n"
 "  perf script | stackcollapse-perf.pl | kscope flame - -o perf.svg\n"
-"  kscope flame cpu.folded -o cpu.pb.gz && go tool pprof -top cpu.pb.gz\n");
+"  kscope flame cpu.folded -o cpu.pb.gz && go tool pprof -top cpu.pb.gz\n"
+"  kscope flame -i run.kscap --stacks offcpu --from 10 --to 20 -o off.svg\n");
 }
 KS_COMMAND(flame, 40, "Flame graphs (SVG/HTML) and pprof/speedscope/JSON from folded stacks",
 	   cmd_flame, usage);
@@ -77,7 +84,11 @@ static int cmd_flame(int argc, char **argv)
 		{ "subtitle", required_argument, NULL, 'S' },
 		{ "width", required_argument, NULL, 'w' },
 		{ "minwidth", required_argument, NULL, 'm' },
-		{ "inverted", no_argument, NULL, 'i' },
+		{ "inverted", no_argument, NULL, 'I' },
+		{ "capture", required_argument, NULL, 'i' },
+		{ "stacks", required_argument, NULL, 'k' },
+		{ "from", required_argument, NULL, 'F' },
+		{ "to", required_argument, NULL, 't' },
 		{ "hash", no_argument, NULL, 'H' },
 		{ "diff", required_argument, NULL, 'd' },
 		{ "negate", no_argument, NULL, 'n' },
@@ -90,11 +101,14 @@ static int cmd_flame(int argc, char **argv)
 	struct ks_output out = {};
 	struct ks_stackset *s = NULL;
 	int fmt = -1, c, err, ret = KS_EXIT_FAIL;
+	const char *capture = NULL, *which = "oncpu";
+	double from = 0, to = -1, v2;
+	struct ks_model *m = NULL;
 	unsigned long v;
 	char *end;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:f:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:f:i:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			output = optarg;
@@ -125,8 +139,28 @@ static int cmd_flame(int argc, char **argv)
 			if (eo.minwidth_pct == 0)
 				eo.minwidth_pct = 1e-12;	/* every non-empty frame */
 			break;
-		case 'i':
+		case 'I':
 			eo.inverted = true;
+			break;
+		case 'i':
+			capture = optarg;
+			break;
+		case 'k':
+			if (strcmp(optarg, "oncpu") && strcmp(optarg, "offcpu") &&
+			    strcmp(optarg, "locks"))
+				return ks_usage_error(cmd, "--stacks takes oncpu, offcpu or locks");
+			which = optarg;
+			break;
+		case 'F':
+		case 't':
+			errno = 0;
+			v2 = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(v2 >= 0))
+				return ks_usage_error(cmd, "invalid time '%s': seconds >= 0", optarg);
+			if (c == 'F')
+				from = v2;
+			else
+				to = v2;
 			break;
 		case 'H':
 			eo.hash = true;
@@ -148,6 +182,8 @@ static int cmd_flame(int argc, char **argv)
 		input = argv[optind++];
 	if (optind < argc)
 		return ks_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	if (capture && input)
+		return ks_usage_error(cmd, "give either INPUT or -i CAPTURE");
 	if (eo.negate && !base)
 		return ks_usage_error(cmd, "--negate needs --diff BASE");
 	/* --format, else the output's extension, else SVG */
@@ -162,8 +198,24 @@ static int cmd_flame(int argc, char **argv)
 		ks_err("out of memory");
 		return KS_EXIT_FAIL;
 	}
-	if (read_input(s, input, false))
+	if (capture) {
+		const struct ks_profile *p;
+
+		m = ks_model__new();
+		if (!m || ks_capture_load(capture, from, to, m, NULL) < 0)
+			goto cleanup;
+		p = !strcmp(which, "offcpu") ? m->offcpu : !strcmp(which, "locks") ? m->locks :
+		    m->oncpu;
+		if (!p) {
+			ks_err("%s: the capture holds no %s stacks (recorded without that "
+			       "collector?)", capture, which);
+			goto cleanup;
+		}
+		if (ks_stackset__add_profile(s, p, false))
+			goto cleanup;
+	} else if (read_input(s, input, false)) {
 		goto cleanup;
+	}
 	if (base && read_input(s, base, true))
 		goto cleanup;
 	if (!ks_stackset__total(s, false) && !ks_stackset__total(s, true))
@@ -181,5 +233,6 @@ cleanup:
 	if (output && out.f && ks_output_close(&out, ret == 0))
 		ret = KS_EXIT_FAIL;
 	ks_stackset__free(s);
+	ks_model__free(m);
 	return ret;
 }

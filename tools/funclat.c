@@ -76,19 +76,6 @@ static int cmp_row(const void *a, const void *b)
 	return x->pid < y->pid ? -1 : x->pid > y->pid;
 }
 
-static const char *fmt_ns(double ns, char *buf, size_t len)
-{
-	if (ns < 1000)
-		snprintf(buf, len, "%.0fns", ns);
-	else if (ns < 1e6)
-		snprintf(buf, len, "%.1fus", ns / 1e3);
-	else if (ns < 1e9)
-		snprintf(buf, len, "%.2fms", ns / 1e6);
-	else
-		snprintf(buf, len, "%.2fs", ns / 1e9);
-	return buf;
-}
-
 static void print_row(struct run *r, const struct ks_funclat_row *w)
 {
 	char b[4][32], pid[16];
@@ -102,10 +89,10 @@ static void print_row(struct run *r, const struct ks_funclat_row *w)
 	if (w->timed && w->lat.count)
 		fprintf(r->f, " %10llu %10s %10s %10s %10s",
 			(unsigned long long)w->lat.count,
-			fmt_ns(ks_hist_pct(&w->lat, 50), b[0], 32),
-			fmt_ns(ks_hist_pct(&w->lat, 90), b[1], 32),
-			fmt_ns(ks_hist_pct(&w->lat, 99), b[2], 32),
-			fmt_ns(w->lat.max_ns, b[3], 32));
+			ks_fmt_ns(ks_hist_pct(&w->lat, 50), b[0], 32),
+			ks_fmt_ns(ks_hist_pct(&w->lat, 90), b[1], 32),
+			ks_fmt_ns(ks_hist_pct(&w->lat, 99), b[2], 32),
+			ks_fmt_ns(w->lat.max_ns, b[3], 32));
 	else if (w->timed)
 		fprintf(r->f, " %10d %10s %10s %10s %10s", 0, "-", "-", "-", "-");
 	if (w->unmatched || w->untimed)

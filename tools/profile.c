@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "ks_capture.h"
 #include "ks_export.h"
 #include "ks_profile_text.h"
 #include "ks_profiler.h"
@@ -19,7 +20,8 @@ static void usage(FILE *f)
 "Usage: kscope profile [-p PID[,PID...]] [-F HZ] [-d SECONDS] [-U | -K]\n"
 "                      [--format text|folded|svg|html|pprof|speedscope|json]\n"
 "                      [-o FILE] [--unwind dwarf|fp]\n"
-"                      [--per-thread] [--top N]\n\n"
+"                      [--per-thread] [--top N]\n"
+"       kscope profile -i CAPTURE [--from S] [--to S] [--format ...] [-o FILE]\n\n"
 "Sample on-CPU stacks on every CPU with a perf event (hardware cycles where the\n"
 "machine offers them, else the software cpu-clock), aggregate by process,\n"
 "thread name, user and kernel stack, and print where the CPU time goes.\n\n"
@@ -38,7 +40,9 @@ static void usage(FILE *f)
 "                       binaries' CFI, complete without frame pointers;\n"
 "                       fp: frame pointers only, aggregated in the kernel\n"
 "      --per-thread     keep threads apart (default: per process)\n"
-"      --top N          rows in the text view (default 20)\n\n"
+"      --top N          rows in the text view (default 20)\n"
+"  -i, --capture FILE   show the on-CPU stacks of a `kscope record` capture\n"
+"      --from S, --to S only its intervals starting S seconds after the first\n\n"
 "Every profile ends with its accounting: samples taken, lost, stack errors,\n"
 "user stacks unwound completely, frames left unnamed (stderr for folded).\n\n"
 "Examples:\n"
@@ -75,6 +79,9 @@ static int cmd_profile(int argc, char **argv)
 		{ "unwind", required_argument, NULL, 'w' },
 		{ "per-thread", no_argument, NULL, 'T' },
 		{ "top", required_argument, NULL, 't' },
+		{ "capture", required_argument, NULL, 'i' },
+		{ "from", required_argument, NULL, 'a' },
+		{ "to", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -87,13 +94,15 @@ static int cmd_profile(int argc, char **argv)
 	const char *output = NULL;
 	unsigned long v, top = 20;
 	double duration = 0, elapsed;
-	const char *format = NULL;
+	const char *format = NULL, *capture = NULL;
+	double from = 0, to = -1;
+	struct ks_model *m = NULL;
 	uint64_t t0, start_ns = ks_now_ns();
 	bool timing = getenv("KSCOPE_TIMING");
 	int c, n, fmt, ret = KS_EXIT_FAIL;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:F:d:UKf:o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:F:d:UKf:o:i:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			n = ks_parse_pids(optarg, pids, KS_MAX_PIDS);
@@ -136,6 +145,15 @@ static int cmd_profile(int argc, char **argv)
 			if (ks_parse_uint(optarg, "--top", 1, 100000, &top))
 				return KS_EXIT_USAGE;
 			break;
+		case 'i':
+			capture = optarg;
+			break;
+		case 'a':
+		case 'b':
+			if (ks_parse_seconds(optarg, c == 'a' ? "--from" : "--to",
+					     c == 'a' ? &from : &to))
+				return KS_EXIT_USAGE;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -155,40 +173,59 @@ static int cmd_profile(int argc, char **argv)
 	if (fmt == -EINVAL)
 		return ks_usage_error(cmd, "unknown format '%s'", format);
 
-	ks_setup_signals();
-	prof = ks_profiler__open(&po);
-	if (!prof)
-		return KS_EXIT_FAIL;
-	p = ks_profile__new("samples");
-	if (!p)
-		goto cleanup;
-	if (output && ks_output_open(&out, output))
-		goto cleanup;
+	if (capture) {
+		if (po.npids || duration)
+			return ks_usage_error(cmd, "-i CAPTURE replays a recording: no -p or -d");
+		m = ks_model__new();
+		if (!m || ks_capture_load(capture, from, to, m, NULL) < 0)
+			goto cleanup;
+		p = m->oncpu;
+		m->oncpu = NULL;
+		if (!p) {
+			ks_err("%s: the capture holds no on-CPU stacks (recorded without "
+			       "the profile collector?)", capture);
+			goto cleanup;
+		}
+		if (output && ks_output_open(&out, output))
+			goto cleanup;
+	} else {
+		ks_setup_signals();
+		prof = ks_profiler__open(&po);
+		if (!prof)
+			return KS_EXIT_FAIL;
+		p = ks_profile__new("samples");
+		if (!p)
+			goto cleanup;
+		if (output && ks_output_open(&out, output))
+			goto cleanup;
 
-	if (!output || strcmp(output, "-"))
-		fprintf(stderr, "Sampling %s at %u Hz on every CPU%s... Hit Ctrl-C to end.\n",
-			po.npids ? "the given processes" : "all processes", po.freq,
-			duration ? "" : "");
-	t0 = ks_now_ns();
-	while (!ks_exiting) {
-		if (timing && ks_profiler__samples(prof)) {
-			fprintf(stderr, "kscope: first sample after %.1f ms\n",
-				(ks_now_ns() - start_ns) / 1e6);
-			timing = false;
+		if (!output || strcmp(output, "-"))
+			fprintf(stderr, "Sampling %s at %u Hz on every CPU%s... Hit Ctrl-C to end.\n",
+				po.npids ? "the given processes" : "all processes", po.freq,
+				duration ? "" : "");
+		t0 = ks_now_ns();
+		if (timing)
+			fprintf(stderr, "kscope: attached after %.1f ms\n", (t0 - start_ns) / 1e6);
+		while (!ks_exiting) {
+			if (timing && ks_profiler__samples(prof)) {
+				fprintf(stderr, "kscope: first sample after %.1f ms\n",
+					(ks_now_ns() - start_ns) / 1e6);
+				timing = false;
+			}
+			elapsed = (ks_now_ns() - t0) / 1e9;
+			if (duration && elapsed >= duration)
+				break;
+			if (ks_profiler__poll(prof, timing ? 1 : 100) < 0)
+				break;
+			if (po.npids && !any_alive(pids, po.npids)) {
+				fprintf(stderr, "kscope: all target processes exited\n");
+				break;
+			}
 		}
-		elapsed = (ks_now_ns() - t0) / 1e9;
-		if (duration && elapsed >= duration)
-			break;
-		if (ks_profiler__poll(prof, timing ? 1 : 100) < 0)
-			break;
-		if (po.npids && !any_alive(pids, po.npids)) {
-			fprintf(stderr, "kscope: all target processes exited\n");
-			break;
-		}
+		p->duration_s = (ks_now_ns() - t0) / 1e9;
+		if (ks_profiler__read(prof, p))
+			goto cleanup;
 	}
-	p->duration_s = (ks_now_ns() - t0) / 1e9;
-	if (ks_profiler__read(prof, p))
-		goto cleanup;
 	ks_profile__sort(p);
 
 	if (!out.f)
@@ -203,13 +240,13 @@ static int cmd_profile(int argc, char **argv)
 		ks_accounting_print(stderr, p);
 	} else {
 		fprintf(out.f, "Profile: %.1f s, %s at %llu Hz%s\n\n", p->duration_s,
-			ks_profiler__event(prof), (unsigned long long)p->hz,
+			prof ? ks_profiler__event(prof) : capture, (unsigned long long)p->hz,
 			ks_exiting ? " (interrupted)" : "");
 		ks_profile_print_text(out.f, p, top, top);
 		fputc('\n', out.f);
 		ks_accounting_print(out.f, p);
 	}
-	if (ks_verbose)
+	if (ks_verbose && prof)
 		fprintf(stderr, "symbol tables: %zu KiB\n",
 			ks_symbolizer__memory(ks_profiler__symbolizer(prof)) / 1024);
 	ret = 0;
@@ -218,5 +255,6 @@ cleanup:
 		ret = KS_EXIT_FAIL;
 	ks_profile__free(p);
 	ks_profiler__free(prof);
+	ks_model__free(m);
 	return ret;
 }

@@ -83,6 +83,8 @@ static size_t split_rows(struct ks_model *m)
 			m->syscalls[i] = t;
 		}
 	}
+	if (!m->nsyscalls)
+		return 0;
 	qsort(m->syscalls, nall, sizeof(*m->syscalls), cmp_row);
 	qsort(m->syscalls + nall, m->nsyscalls - nall, sizeof(*m->syscalls), cmp_row);
 	return nall;

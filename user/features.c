@@ -112,24 +112,45 @@ static const char *why(int err)
 	}
 }
 
+/*
+ * Cheap: check the file and its header. The full parse (~100k types, tens
+ * of milliseconds) is left to the probes that look types up, and to libbpf
+ * when it relocates a program, so that start-up does not pay for it twice.
+ */
 static void probe_btf(void)
 {
-	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+	struct { __u16 magic; __u8 version, flags; __u32 hdr_len, type_off, type_len; } h;
+	int fd = open("/sys/kernel/btf/vmlinux", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, &h, sizeof(h)) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (fd < 0) {
 		set(KS_FEAT_BTF, false, "/sys/kernel/btf/vmlinux missing: kernel built without "
 		    "CONFIG_DEBUG_INFO_BTF; CO-RE programs cannot load");
 		return;
 	}
-	vmlinux = btf__load_vmlinux_btf();
-	if (!vmlinux) {
-		set(KS_FEAT_BTF, false, "cannot parse /sys/kernel/btf/vmlinux: %s", strerror(errno));
+	if (n != sizeof(h) || h.magic != 0xeB9F) {
+		set(KS_FEAT_BTF, false, "/sys/kernel/btf/vmlinux is not BTF");
 		return;
 	}
-	set(KS_FEAT_BTF, true, "/sys/kernel/btf/vmlinux, %u types", btf__type_cnt(vmlinux));
+	set(KS_FEAT_BTF, true, "/sys/kernel/btf/vmlinux, %u KiB of types", h.type_len / 1024);
+}
+
+static struct btf *vmlinux_btf(void)
+{
+	static bool tried;
+
+	if (!tried && results[KS_FEAT_BTF].ok) {
+		tried = true;
+		vmlinux = btf__load_vmlinux_btf();
+	}
+	return vmlinux;
 }
 
 static int btf_id(const char *name, __u32 kind)
 {
-	return vmlinux ? btf__find_by_name_kind(vmlinux, name, kind) : -ENOENT;
+	return vmlinux_btf() ? btf__find_by_name_kind(vmlinux, name, kind) : -ENOENT;
 }
 
 static void probe_tp_btf(void)
@@ -563,8 +584,7 @@ bool ks_tracepoint_exists(const char *category, const char *name)
 {
 	char buf[160];
 
-	ks_feature(KS_FEAT_BTF);
-	if (vmlinux) {
+	if (ks_feature(KS_FEAT_BTF) && vmlinux_btf()) {
 		snprintf(buf, sizeof(buf), "btf_trace_%s", name);
 		return btf_id(buf, BTF_KIND_TYPEDEF) >= 0;
 	}

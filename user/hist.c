@@ -118,7 +118,7 @@ static int fill_rows(const struct ks_hist *h, double div, uint64_t *rows)
 	return last;
 }
 
-static const char *fmt_ns(double ns, char *buf, size_t len)
+const char *ks_fmt_ns(double ns, char *buf, size_t len)
 {
 	if (ns < 1000)
 		snprintf(buf, len, "%.0fns", ns);
@@ -162,9 +162,9 @@ void ks_hist_print(FILE *f, const struct ks_hist *h, const char *title, bool ms)
 			"****************************************");
 	}
 	fprintf(f, "     count %llu  avg %s  p50 %s  p90 %s  p99 %s  max %s\n",
-		(unsigned long long)total, fmt_ns(h->count ? (double)h->sum_ns / h->count : 0, b[0], 32),
-		fmt_ns(ks_hist_pct(h, 50), b[1], 32), fmt_ns(ks_hist_pct(h, 90), b[2], 32),
-		fmt_ns(ks_hist_pct(h, 99), b[3], 32), fmt_ns(h->max_ns, b[4], 32));
+		(unsigned long long)total, ks_fmt_ns(h->count ? (double)h->sum_ns / h->count : 0, b[0], 32),
+		ks_fmt_ns(ks_hist_pct(h, 50), b[1], 32), ks_fmt_ns(ks_hist_pct(h, 90), b[2], 32),
+		ks_fmt_ns(ks_hist_pct(h, 99), b[3], 32), ks_fmt_ns(h->max_ns, b[4], 32));
 }
 
 void ks_hist_json(FILE *f, const struct ks_hist *h)

@@ -57,6 +57,7 @@ static void pick_programs(struct syscalls_bpf *s, enum ks_tp_kind k, bool timing
 {
 	bpf_program__set_autoload(s->progs.btf_enter, timing && k == KS_TP_BTF);
 	bpf_program__set_autoload(s->progs.btf_exit, k == KS_TP_BTF);
+	bpf_program__set_autoload(s->progs.btf_switch, timing && k == KS_TP_BTF);
 	bpf_program__set_autoload(s->progs.raw_enter, timing && k == KS_TP_RAW);
 	bpf_program__set_autoload(s->progs.raw_exit, k == KS_TP_RAW);
 	bpf_program__set_autoload(s->progs.tp_enter, timing && k == KS_TP_CLASSIC);
@@ -150,7 +151,7 @@ static int add_row(struct ks_syscalls *c, struct ks_model *m, const struct ks_sc
 {
 	struct ks_syscall_row *r, *all;
 	char comm[KS_COMM_LEN + 1] = {};
-	uint64_t count = 0, errors = 0;
+	uint64_t count = 0, errors = 0, sum_ns;
 	struct ks_task *t;
 	int i;
 
@@ -174,6 +175,8 @@ static int add_row(struct ks_syscalls *c, struct ks_model *m, const struct ks_sc
 	}
 	r->count += count;
 	r->errors += errors;
+	sum_ns = r->lat.sum_ns;
+	/* may move the rows: r is not used past this point */
 	all = ks_model__syscall(m, 0, k->nr);
 	if (!all)
 		return -ENOMEM;
@@ -184,7 +187,7 @@ static int add_row(struct ks_syscalls *c, struct ks_model *m, const struct ks_sc
 		return -ENOMEM;
 	t->syscalls += count;
 	t->syscall_errors += errors;
-	t->syscall_ns += r->lat.sum_ns;
+	t->syscall_ns += sum_ns;
 	return 0;
 }
 

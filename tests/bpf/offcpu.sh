@@ -60,6 +60,18 @@ ks_check "pinned spinners (folded): reason frame \"waiting for CPU\" right after
 
 kill ${pids//,/ } 2>/dev/null
 
+# 3b. --wakers: two threads waking each other through pipes: the waker's
+#     kernel stack (pipe_write) follows the sleeper's after a "--" frame.
+ks_spawn "$WL/pingpong_threads" 0.3 400000 0
+pp=$KS_LAST_PID
+sleep 0.1
+"$KSCOPE" offcpu -p "$pp" --wakers --stack-min-us 0 -d 1 -f folded > "$KS_TMP/wake.folded" 2>/dev/null
+read -r m t pct < <($FOLDED share "$KS_TMP/wake.folded" '' 'pipe_read.*;--;.*pipe_write')
+ks_check "--wakers: pipe reader's stacks end with -- and the writer's pipe_write (>= 50% of time)" \
+	"$(ks_true "$t > 0 && $pct >= 50"; echo $?)" \
+	"expected >= 50%, saw $pct% of $t us: $(sort -t' ' -k2 -nr "$KS_TMP/wake.folded" | head -2)"
+kill "$pp" 2>/dev/null
+
 # 4. Bad input: clear errors, usage exit codes.
 "$KSCOPE" offcpu -p 999999999 -d 1 > /dev/null 2>&1
 ks_check "offcpu -p with no such process exits 1" "$([ $? = 1 ]; echo $?)" "exit 1"

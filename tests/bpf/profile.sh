@@ -80,6 +80,26 @@ ks_check "profile -o cpu.pb.gz: go tool pprof's top function is chain_leaf" \
 	"$([ "$top" = chain_leaf ]; echo $?)" "chain_leaf, saw '$top'"
 kill "$pid" 2>/dev/null
 
+# 5c. Replay: a capture recorded while the workload ran names the same hot
+#     function through profile -i and flame -i, after the process is gone.
+ks_spawn "$WL/cpu_chain" 3
+pid=$KS_LAST_PID
+"$KSCOPE" record -d 2 -p "$pid" --collectors profile -o "$KS_TMP/run.kscap" 2>/dev/null
+kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+"$KSCOPE" profile -i "$KS_TMP/run.kscap" > "$KS_TMP/replay.txt" 2>&1
+grep -A3 "Top functions" "$KS_TMP/replay.txt" | grep -q chain_leaf
+ks_check "profile -i CAPTURE: top function chain_leaf after the process exited" $? \
+	"chain_leaf in the top rows, saw: $(head -6 "$KS_TMP/replay.txt")"
+"$KSCOPE" flame -i "$KS_TMP/run.kscap" -o "$KS_TMP/replay.svg" 2>/dev/null &&
+	xmllint --noout "$KS_TMP/replay.svg" 2>/dev/null && grep -q chain_leaf "$KS_TMP/replay.svg"
+ks_check "flame -i CAPTURE: valid SVG with chain_leaf" $? "an SVG naming chain_leaf"
+head -c 300 "$KS_TMP/run.kscap" > "$KS_TMP/cut.kscap"
+printf 'KSCAP\0garbage' > "$KS_TMP/bad.kscap"
+"$KSCOPE" profile -i "$KS_TMP/bad.kscap" > "$KS_TMP/bad.txt" 2>&1
+rc=$?
+ks_check "profile -i on a corrupt capture: exit 1, one line" \
+	"$([ $rc = 1 ] && [ "$(wc -l < "$KS_TMP/bad.txt")" = 1 ]; echo $?)" "exit 1 and one line, saw $rc: $(cat "$KS_TMP/bad.txt")"
+
 # 6. Bad input.
 "$KSCOPE" profile -p 999999999 -d 1 > "$KS_TMP/bad.out" 2>&1
 rc=$?
@@ -105,17 +125,19 @@ fi
 
 # 7. Ctrl-C: the profile is still printed, and nothing of ours stays loaded.
 ks_spawn "$WL/cpu_chain" 6
-before=$(bpftool prog show 2>/dev/null | grep -c "ks_profile")
 "$KSCOPE" profile -f folded -o "$KS_TMP/int.folded" 2>/dev/null &
 kp=$!
 sleep 1.5
+# the programs this kscope process holds, by id (from its fds' fdinfo)
+ours=$(cat /proc/$kp/fdinfo/* 2>/dev/null | sed -n 's/^prog_id:[[:space:]]*//p' | sort -u | tr '\n' ' ')
 kill -INT $kp
 wait $kp
 rc=$?
 ks_check "SIGINT: exit 0 and a complete output file" \
 	"$([ $rc = 0 ] && [ -s "$KS_TMP/int.folded" ] && [ ! -e "$KS_TMP/int.folded.incomplete" ]; echo $?)" \
 	"exit 0 and int.folded written, saw rc=$rc"
-left=$(bpftool prog show 2>/dev/null | grep -c "ks_profile")
-ks_check "SIGINT: no BPF program of ours left loaded" "$([ "$left" -le "$before" ]; echo $?)" \
-	"$before ks_profile programs as before the run, saw $left"
+left=0
+for id in $ours; do bpftool prog show id "$id" >/dev/null 2>&1 && left=$((left + 1)); done
+ks_check "SIGINT: the programs it loaded ($ours) are all gone" \
+	"$([ -n "$ours" ] && [ "$left" = 0 ]; echo $?)" "some programs while running and none after, saw '$ours' and $left left"
 exit 0

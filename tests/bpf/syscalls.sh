@@ -66,6 +66,27 @@ print(sum(r['errors'] for r in d['processes'] if r['name']=='openat'))" "$KS_TMP
 ks_check "syscalls: 5000 failing openat counted as errors" \
 	"$(ks_true "${errs:-0} >= 5000 && ${errs:-0} <= 5100"; echo $?)" "5000..5100, saw ${errs:-none}"
 
+# 3b. Blocking calls are timed across the switch-out: 40 sleeps of 20 ms.
+python3 -c "
+import time
+time.sleep(0.8)
+for i in range(40):
+    time.sleep(0.02)
+time.sleep(0.3)" &
+py=$!
+sleep 0.2
+"$KSCOPE" syscalls -p $py -d 3 --json > "$KS_TMP/s.json" 2>&1
+wait $py
+read -r n avg <<< "$(python3 -c "
+import json,sys
+d=json.load(open(sys.argv[1]))
+r=[r for r in d['syscalls'] if r['name'] in ('clock_nanosleep','select','pselect6')]
+r=max(r, key=lambda x: x['count']) if r else {'count':0,'lat':{'count':1},'total_us':0}
+print(r['count'], r['total_us'] / max(r['lat']['count'], 1))" "$KS_TMP/s.json" 2>/dev/null)"
+ks_check "syscalls: 40 sleeps of 20 ms timed at >= 20 ms each" \
+	"$(ks_true "${n:-0} >= 40 && ${avg:-0} >= 20000 && ${avg:-0} < 60000"; echo $?)" \
+	">= 40 calls, avg 20-60 ms, saw ${n:-none} calls, avg ${avg:-none} us"
+
 # 4. Text output: named syscalls, histogram with percentiles.
 "$KSCOPE" syscalls -H --top 3 -d 1 > "$KS_TMP/t.txt" 2>&1
 grep -q "usecs.*: count.*distribution" "$KS_TMP/t.txt" && grep -q "p50 .* p99 .* max" "$KS_TMP/t.txt" &&

@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Capture files: round trip of every model field, truncation, corruption, unknown chunks. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "ks_capture.h"
+#include "ks_hist.h"
+
+static char path[64];
+
+static void fill_model(struct ks_model *m, int seed)
+{
+	struct ks_frame fr[3] = {
+		{ .name = "proc", .kind = KS_FRAME_PROCESS },
+		{ .name = "main", .module = "/bin/x", .addr = 0x401000, .offset = 0x1000 },
+		{ .name = "hot", .module = "/bin/x", .addr = 0x401100, .kind = KS_FRAME_USER },
+	};
+	struct ks_task *t;
+	int i;
+
+	m->t_start_ns = 1000000000ULL * (seed + 1);
+	m->t_end_ns = m->t_start_ns + 1000000000ULL;
+	m->wall_start = 1700000000.5 + seed;
+	m->ncpus = 2;
+	m->lost = 7 + seed;
+	ks_hist_add(&m->runq_all, 1234);
+	ks_hist_add(&m->io_all, 5000000);
+	for (i = 0; i < 3; i++) {
+		t = ks_model__task(m, 100 + i, 100 + i, "worker");
+		t->oncpu_ns = 1000 * (i + 1);
+		t->offcpu_ns[KS_OFF_IO] = 42 + i;
+		t->offcpu_ns[KS_OFF_LOCK] = 9;
+		ks_hist_add(&t->runq, 77777);
+		ks_hist_add(&t->io, 1ULL << 39);
+		t->preempt = 3;
+		t->ctxsw = 4;
+		t->syscalls = 5;
+		t->syscall_errors = 6;
+		t->syscall_ns = 1ULL << 62;
+		t->faults = 8;
+		t->io_bytes = 4096;
+		t->io_ops = 1;
+		t->exited = i == 2;
+	}
+	ks_hist_add(&ks_model__syscall(m, 0, 74)->lat, 3000);
+	ks_model__syscall(m, 0, 74)->count = 10;
+	ks_model__disk(m, 253 << 20)->writes = 11;
+	strcpy(ks_model__disk(m, 253 << 20)->name, "vda");
+	ks_model__gap(m, "lock wait", "no fentry (EPERM)");
+	m->oncpu = ks_profile__new("samples");
+	m->oncpu->hz = 99;
+	m->oncpu->acct.samples = 12;
+	m->oncpu->acct.frames_unnamed = 1;
+	strcpy(m->oncpu->acct.notes, "note");
+	ks_profile__add(m->oncpu, 100, 101, fr, 3, 10 + seed);
+	ks_profile__add(m->oncpu, 100, 101, fr, 2, 2);
+	m->offcpu = ks_profile__new("us");
+	ks_profile__add(m->offcpu, 100, 100, fr, 2, 5);
+}
+
+static void write_capture(int n, bool complete)
+{
+	struct ks_capture_writer_opts o = { .sz = sizeof(o), .no_sync = true,
+					    .collectors = "profile", .interval_s = 1 };
+	struct ks_capture_writer *w;
+	int i;
+
+	strcpy(path, "/tmp/ks-test-capture.XXXXXX");
+	close(mkstemp(path));
+	w = ks_capture_writer__open(path, &o);
+	assert_non_null(w);
+	for (i = 0; i < n; i++) {
+		struct ks_model *m = ks_model__new();
+
+		fill_model(m, i);
+		assert_int_equal(ks_capture_writer__write(w, m), 0);
+		ks_model__free(m);
+	}
+	assert_int_equal(ks_capture_writer__close(w, complete), 0);
+}
+
+static unsigned char *slurp(size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *d = malloc(1 << 20);
+
+	*len = fread(d, 1, 1 << 20, f);
+	fclose(f);
+	return d;
+}
+
+static int count_intervals(const void *d, size_t len, int *err, bool *trunc)
+{
+	struct ks_capture_reader *r = ks_capture_reader__open_mem(d, len);
+	struct ks_model *m = ks_model__new();
+	int n = 0, e;
+
+	*err = 0;
+	if (!r) {
+		*err = -1;
+		ks_model__free(m);
+		return 0;
+	}
+	while ((e = ks_capture_reader__next(r, m)) > 0)
+		n++;
+	*err = e;
+	*trunc = ks_capture_reader__truncated(r);
+	ks_capture_reader__free(r);
+	ks_model__free(m);
+	return n;
+}
+
+static void capture__round_trip__same_model(void **state)
+{
+	struct ks_capture_reader *r;
+	struct ks_model *m = ks_model__new(), *e = ks_model__new();
+	const struct ks_task *t, *et;
+	struct stat st;
+	size_t i;
+
+	write_capture(2, true);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	r = ks_capture_reader__open(path);
+	assert_non_null(r);
+	assert_string_equal(ks_capture_reader__meta(r)->collectors, "profile");
+	assert_int_equal(ks_capture_reader__next(r, m), 1);
+	assert_int_equal(ks_capture_reader__next(r, m), 1);
+	fill_model(e, 1);
+	assert_int_equal(m->t_start_ns, e->t_start_ns);
+	assert_int_equal(m->t_end_ns, e->t_end_ns);
+	assert_true(m->wall_start == e->wall_start);
+	assert_int_equal(m->ncpus, 2);
+	assert_int_equal(m->lost, 8);
+	assert_memory_equal(&m->runq_all, &e->runq_all, sizeof(m->runq_all));
+	assert_memory_equal(&m->io_all, &e->io_all, sizeof(m->io_all));
+	assert_int_equal(m->ntasks, 3);
+	for (i = 0; i < e->ntasks; i++) {
+		et = &e->tasks[i];
+		t = ks_model__find(m, et->pid);
+		assert_non_null(t);
+		assert_memory_equal(t, et, sizeof(*t));
+	}
+	assert_int_equal(m->nsyscalls, 1);
+	assert_memory_equal(m->syscalls, e->syscalls, sizeof(*m->syscalls));
+	assert_int_equal(m->ndisks, 1);
+	assert_memory_equal(m->disks, e->disks, sizeof(*m->disks));
+	assert_int_equal(m->ngaps, 1);
+	assert_string_equal(m->gaps[0].reason, "no fentry (EPERM)");
+	assert_non_null(m->oncpu);
+	assert_int_equal(m->oncpu->nstacks, 2);
+	assert_int_equal(ks_profile__total(m->oncpu), 13);
+	assert_int_equal(m->oncpu->hz, 99);
+	assert_int_equal(m->oncpu->acct.samples, 12);
+	assert_string_equal(m->oncpu->acct.notes, "note");
+	ks_profile__sort(m->oncpu);
+	assert_string_equal(m->oncpu->stacks[0].frames[2].name, "hot");
+	assert_string_equal(m->oncpu->stacks[0].frames[2].module, "/bin/x");
+	assert_int_equal(m->oncpu->stacks[0].frames[2].addr, 0x401100);
+	assert_int_equal(m->oncpu->stacks[0].tid, 101);
+	assert_null(m->oncpu->stacks[0].frames[0].module);
+	assert_non_null(m->offcpu);
+	assert_string_equal(m->offcpu->unit, "us");
+	assert_null(m->locks);
+	assert_int_equal(ks_capture_reader__next(r, m), 0);
+	assert_false(ks_capture_reader__truncated(r));
+	ks_capture_reader__free(r);
+	ks_model__free(m);
+	ks_model__free(e);
+	unlink(path);
+}
+
+static void capture__truncated__reads_complete_chunks(void **state)
+{
+	size_t len, cut;
+	unsigned char *d;
+	int err, n;
+	bool trunc;
+
+	write_capture(3, true);
+	d = slurp(&len);
+	/* every cut point: never an error, never more than what is complete */
+	for (cut = 1; cut < len; cut++) {
+		n = count_intervals(d, cut, &err, &trunc);
+		if (err == -1)
+			continue;	/* header or metadata cut: rejected at open */
+		assert_int_equal(err, 0);
+		assert_true(trunc);
+		assert_in_range(n, 0, 3);
+	}
+	n = count_intervals(d, len, &err, &trunc);
+	assert_int_equal(n, 3);
+	assert_false(trunc);
+	free(d);
+	unlink(path);
+}
+
+static void capture__corrupt__rejected(void **state)
+{
+	size_t len, i;
+	unsigned char *d;
+	int err, n, errors = 0;
+	bool trunc;
+
+	write_capture(2, true);
+	d = slurp(&len);
+	/* flip one bit in every byte: crc32 or structure checks catch it */
+	for (i = 0; i < len; i++) {
+		d[i] ^= 0x10;
+		n = count_intervals(d, len, &err, &trunc);
+		if (err)
+			errors++;
+		assert_in_range(n, 0, 2);
+		d[i] ^= 0x10;
+	}
+	assert_true(errors > (int)len * 9 / 10);
+	memcpy(d, "NOTACAPT", 8);
+	count_intervals(d, len, &err, &trunc);
+	assert_int_equal(err, -1);
+	free(d);
+	unlink(path);
+}
+
+static void capture__unknown_chunk__skipped(void **state)
+{
+	unsigned char *d, *d2, hdr[20];
+	struct ks_capture_reader *r;
+	struct ks_model *m = ks_model__new();
+	const char payload[] = "from the future";
+	unsigned char z[128];
+	uLongf zl = sizeof(z);
+	size_t len, pos = 0;
+	uint32_t crc, raw = sizeof(payload);
+	int i;
+
+	write_capture(1, true);
+	d = slurp(&len);
+	compress(z, &zl, (const Bytef *)payload, raw);
+	memset(hdr, 0, sizeof(hdr));
+	hdr[0] = 99;
+	for (i = 0; i < 4; i++) {
+		hdr[8 + i] = raw >> (8 * i);
+		hdr[12 + i] = zl >> (8 * i);
+	}
+	crc = crc32(crc32(0, hdr, 16), z, zl);
+	for (i = 0; i < 4; i++)
+		hdr[16 + i] = crc >> (8 * i);
+	/* after the header and the META chunk: find META's length */
+	pos = 16 + 20 + (d[16 + 12] | d[16 + 13] << 8 | d[16 + 14] << 16);
+	d2 = malloc(len + 20 + zl);
+	memcpy(d2, d, pos);
+	memcpy(d2 + pos, hdr, 20);
+	memcpy(d2 + pos + 20, z, zl);
+	memcpy(d2 + pos + 20 + zl, d + pos, len - pos);
+	r = ks_capture_reader__open_mem(d2, len + 20 + zl);
+	assert_non_null(r);
+	assert_int_equal(ks_capture_reader__next(r, m), 1);
+	assert_int_equal(m->ntasks, 3);
+	assert_int_equal(ks_capture_reader__next(r, m), 0);
+	assert_int_equal(ks_capture_reader__skipped(r), 1);
+	assert_false(ks_capture_reader__truncated(r));
+	ks_capture_reader__free(r);
+	ks_model__free(m);
+	free(d);
+	free(d2);
+	unlink(path);
+}
+
+static void capture_load__two_intervals__merged(void **state)
+{
+	struct ks_model *m = ks_model__new();
+
+	write_capture(2, false);
+	assert_int_equal(ks_capture_load(path, 0, -1, m, NULL), 2);
+	assert_int_equal(ks_model__find(m, 100)->oncpu_ns, 2000);
+	assert_int_equal(ks_profile__total(m->oncpu), 10 + 2 + 11 + 2);
+	ks_model__free(m);
+	m = ks_model__new();
+	assert_int_equal(ks_capture_load(path, 0.5, -1, m, NULL), 1);
+	ks_model__free(m);
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(capture__round_trip__same_model),
+		cmocka_unit_test(capture__truncated__reads_complete_chunks),
+		cmocka_unit_test(capture__corrupt__rejected),
+		cmocka_unit_test(capture__unknown_chunk__skipped),
+		cmocka_unit_test(capture_load__two_intervals__merged),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
