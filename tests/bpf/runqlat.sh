@@ -54,8 +54,8 @@ if [ -x /usr/sbin/runqlat ]; then
 	ours=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['all']['count'])" "$KS_TMP/pp.json")
 	echo "INFO: runq events: kscope $ours, libbpf-tools runqlat $theirs"
 	ks_check "agreement with libbpf-tools runqlat: event counts within 5%" \
-		"$(ks_true "$theirs >= 40000 && $ours >= 0.95 * $theirs && $ours <= 1.05 * $theirs"; echo $?)" \
-		"expected within 5% of libbpf-tools' $theirs (>= 40000), saw $ours"
+		"$(ks_true "$theirs >= 38000 && $ours >= 0.95 * $theirs && $ours <= 1.05 * $theirs"; echo $?)" \
+		"expected within 5% of libbpf-tools' $theirs (which must see >= 95% of the 40000), saw $ours"
 else
 	echo "SKIP: /usr/sbin/runqlat not installed: no agreement check"
 fi
