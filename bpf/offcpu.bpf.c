@@ -377,6 +377,12 @@ static __always_inline void switch_in(__u32 pid, struct task_struct *next, bool 
 		bpf_map_delete_elem(&start, &pid);
 }
 
+/*
+ * sched_waking, not sched_wakeup: it runs in the waker's context. With the
+ * kernel's queued remote wakeups (TTWU_QUEUE), sched_wakeup fires later on
+ * the sleeper's CPU, in whatever task runs there (often the idle task), so
+ * the "waker" stacks would name the wrong task.
+ */
 static __always_inline void on_wakeup(void *ctx, __u32 pid, struct task_struct *p, bool btf)
 {
 	struct off_start *s;
@@ -421,7 +427,7 @@ int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev, struct task_str
 	return on_switch(ctx, prev, prev->pid, next->pid, next, true);
 }
 
-SEC("tp_btf/sched_wakeup")
+SEC("tp_btf/sched_waking")
 int BPF_PROG(btf_wakeup, struct task_struct *p)
 {
 	on_wakeup(ctx, 0, p, true);
@@ -435,7 +441,7 @@ int BPF_PROG(raw_switch, bool preempt, struct task_struct *prev, struct task_str
 			 false);
 }
 
-SEC("raw_tp/sched_wakeup")
+SEC("raw_tp/sched_waking")
 int BPF_PROG(raw_wakeup, struct task_struct *p)
 {
 	on_wakeup(ctx, BPF_CORE_READ(p, pid), NULL, false);
@@ -460,7 +466,7 @@ int tp_switch(struct trace_event_raw_sched_switch *ctx)
 			 ctx->next_pid, NULL, false);
 }
 
-SEC("tracepoint/sched/sched_wakeup")
+SEC("tracepoint/sched/sched_waking")
 int tp_wakeup(struct trace_event_raw_sched_wakeup_template *ctx)
 {
 	on_wakeup(ctx, ctx->pid, NULL, false);
