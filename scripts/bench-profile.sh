@@ -14,6 +14,10 @@ REPS=${REPS:-7}
 bench_build spin
 
 echo "== start-up (median of $REPS, ms; lower is better)"
+# something must run for a first sample to come: idle CPUs and kscope itself
+# are not sampled
+"$BENCH/spin" 600 >/dev/null 2>&1 &
+spinner=$!
 declare -A t
 for i in $(seq "$REPS"); do
 	for tool in kscope perf bpftrace; do
@@ -25,12 +29,14 @@ for i in $(seq "$REPS"); do
 		esac
 		t[$tool]+="$(( ($(date +%s%N) - s) / 1000000 )) "
 	done
-	first+="$(KSCOPE_TIMING=1 "$KSCOPE" profile -d 0.2 -f folded 2>&1 >/dev/null |
-		sed -n 's/.*first sample after \([0-9.]*\) ms.*/\1/p') "
+	timing=$(KSCOPE_TIMING=1 "$KSCOPE" profile -d 0.2 -f folded 2>&1 >/dev/null)
+	attach+="$(echo "$timing" | sed -n 's/.*attached after \([0-9.]*\) ms.*/\1/p') "
+	first+="$(echo "$timing" | sed -n 's/.*first sample after \([0-9.]*\) ms.*/\1/p') "
 done
+kill $spinner 2>/dev/null; wait $spinner 2>/dev/null
 printf "  %-10s whole run %6s ms\n" kscope "$(median ${t[kscope]})" perf "$(median ${t[perf]})" \
 	bpftrace "$(median ${t[bpftrace]})"
-echo "  kscope main() to first sample: $(median $first) ms (target <= 100)"
+echo "  kscope main() to attached: $(median $attach) ms, to first sample: $(median $first) ms (target <= 100)"
 
 echo "== overhead on spin (throughput observed/unobserved, median of $REPS; target >= 0.99)"
 for hz in 99 999; do

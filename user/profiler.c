@@ -132,8 +132,25 @@ struct ks_profiler *ks_profiler__open(const struct ks_profiler_opts *o)
 	p->skel->rodata->ks_filter_pid = o->npids > 0;
 	p->skel->rodata->ks_filter_cgroup = o->cgroup_id;
 	p->skel->rodata->self_tgid = getpid();
-	if (o->fp_only || o->no_user)
+	if (o->fp_only || o->no_user) {
 		bpf_map__set_max_entries(p->skel->maps.samples, 4096);
+	} else {
+		/*
+		 * Streaming: nothing is aggregated in the kernel, so the count
+		 * and stack maps shrink to nothing, and the ring buffer holds
+		 * about a second of full-size samples (user space drains it
+		 * every 100 ms): 2 MiB at 99 Hz on 2 CPUs. Its pages are mapped
+		 * into kscope, so this is most of kscope's own RSS.
+		 */
+		uint64_t want = (uint64_t)p->hz * ks_nr_cpus() * sizeof(struct ks_stack_sample);
+		uint32_t rb = 1 << 20;
+
+		while (rb < want && rb < (64u << 20))
+			rb <<= 1;
+		bpf_map__set_max_entries(p->skel->maps.samples, rb);
+		bpf_map__set_max_entries(p->skel->maps.counts, 1);
+		bpf_map__set_max_entries(p->skel->maps.stacks, 1);
+	}
 	err = profile_bpf__load(p->skel);
 	if (err) {
 		ks_err("cannot load the profile BPF program: %s", strerror(-err));
