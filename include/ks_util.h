@@ -56,6 +56,9 @@ struct ks_output {
 int ks_output_open(struct ks_output *out, const char *path);
 int ks_output_close(struct ks_output *out, bool complete);
 
+/* Sum of a per-CPU BPF map's u64 values at @key over @ncpus CPUs (0 on error). */
+uint64_t ks_percpu_sum(int map_fd, __u32 key, int ncpus);
+
 /* Bump RLIMIT_MEMLOCK for kernels that still charge BPF maps to it. */
 void ks_bump_memlock(void);
 /* libbpf prints only with -vv; its warnings otherwise go through ks_info. */

@@ -111,18 +111,6 @@ err:
 	return NULL;
 }
 
-static uint64_t percpu_sum(int fd, __u32 key, int ncpus)
-{
-	uint64_t *vals = calloc(ncpus, sizeof(*vals)), sum = 0;
-	int i;
-
-	if (vals && !bpf_map_lookup_elem(fd, &key, vals))
-		for (i = 0; i < ncpus; i++)
-			sum += vals[i];
-	free(vals);
-	return sum;
-}
-
 static void merge_max(struct ks_hist *dst, const struct ks_hist *src)
 {
 	ks_hist_merge(dst, src);
@@ -271,7 +259,7 @@ int ks_biolat__read(struct ks_biolat *c, struct ks_model *m)
 		err = drain(c, bpf_map__fd(c->skel->maps.procs), sizeof(struct ks_bio_pkey),
 			    add_proc, m);
 	for (i = 0; i < KS_DROP__COUNT; i++)
-		d[i] = percpu_sum(dfd, i, c->ncpus);
+		d[i] = ks_percpu_sum(dfd, i, c->ncpus);
 	n = d[KS_DROP_MAP_FULL] - c->prev_drops[KS_DROP_MAP_FULL];
 	if (n) {
 		m->lost += n;

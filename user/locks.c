@@ -213,18 +213,6 @@ err:
 	return NULL;
 }
 
-static uint64_t percpu_sum(int fd, __u32 key, int ncpus)
-{
-	uint64_t *vals = calloc(ncpus, sizeof(*vals)), sum = 0;
-	int i;
-
-	if (vals && !bpf_map_lookup_elem(fd, &key, vals))
-		for (i = 0; i < ncpus; i++)
-			sum += vals[i];
-	free(vals);
-	return sum;
-}
-
 /* Kernel contention rows into c->stacks; their stack ids are freed after. */
 static int read_kernel(struct ks_locks *c, struct ks_model *m)
 {
@@ -305,11 +293,11 @@ int ks_locks__read(struct ks_locks *c, struct ks_model *m)
 	pthread_mutex_unlock(&c->mu);
 
 	for (i = 0; i < KS_DROP__COUNT; i++) {
-		d[i] = percpu_sum(dfd, i, c->ncpus);
+		d[i] = ks_percpu_sum(dfd, i, c->ncpus);
 		dd[i] = d[i] - c->prev_drops[i];
 	}
 	for (i = 0; i < KS_LOCKS_STAT__COUNT; i++) {
-		s[i] = percpu_sum(sfd, i, c->ncpus);
+		s[i] = ks_percpu_sum(sfd, i, c->ncpus);
 		ds[i] = s[i] - c->prev_stats[i];
 	}
 	memcpy(c->prev_drops, d, sizeof(d));

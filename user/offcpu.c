@@ -154,18 +154,6 @@ err:
 	return NULL;
 }
 
-static uint64_t percpu_sum(int fd, __u32 key, int ncpus)
-{
-	uint64_t *vals = calloc(ncpus, sizeof(*vals)), sum = 0;
-	int i;
-
-	if (vals && !bpf_map_lookup_elem(fd, &key, vals))
-		for (i = 0; i < ncpus; i++)
-			sum += vals[i];
-	free(vals);
-	return sum;
-}
-
 /* ids in the stack trace map, or in the content-keyed kstacks map (deferred) */
 static int read_stack(int fd, __s32 id, uint64_t *ips)
 {
@@ -370,9 +358,9 @@ int ks_offcpu__read(struct ks_offcpu *c, struct ks_model *m)
 		err = ks_stacks__build(c->stacks, m->offcpu, c->o.threads);
 	ks_stacks__clear(c->stacks);
 	for (i = 0; i < KS_DROP__COUNT; i++)
-		d[i] = percpu_sum(dfd, i, c->ncpus);
+		d[i] = ks_percpu_sum(dfd, i, c->ncpus);
 	for (i = 0; i < KS_OFFCPU_STAT__COUNT; i++)
-		s[i] = percpu_sum(sfd, i, c->ncpus);
+		s[i] = ks_percpu_sum(sfd, i, c->ncpus);
 	a = &m->offcpu->acct;
 	a->samples += s[KS_OFFCPU_PERIODS] - c->prev_stats[KS_OFFCPU_PERIODS];
 	lost = d[KS_DROP_MAP_FULL] - c->prev_drops[KS_DROP_MAP_FULL] +

@@ -185,18 +185,6 @@ int ks_profiler__poll(struct ks_profiler *p, int timeout_ms)
 	return n == -EINTR ? 0 : n;
 }
 
-static uint64_t percpu_sum(int fd, __u32 key, int ncpus)
-{
-	uint64_t *vals = calloc(ncpus, sizeof(*vals)), sum = 0;
-	int i;
-
-	if (vals && !bpf_map_lookup_elem(fd, &key, vals))
-		for (i = 0; i < ncpus; i++)
-			sum += vals[i];
-	free(vals);
-	return sum;
-}
-
 /* In-kernel aggregated samples (kernel-only or frame-pointer mode). */
 static int drain_counts(struct ks_profiler *p)
 {
@@ -243,10 +231,10 @@ int ks_profiler__read(struct ks_profiler *p, struct ks_profile *out)
 	err = drain_counts(p);
 	if (err)
 		return err;
-	samples = percpu_sum(zero_fd, 0, p->ncpus);
+	samples = ks_percpu_sum(zero_fd, 0, p->ncpus);
 	dfd = bpf_map__fd(p->skel->maps.ks_drops);
 	for (i = 0; i < KS_DROP__COUNT; i++)
-		d[i] = percpu_sum(dfd, i, p->ncpus);
+		d[i] = ks_percpu_sum(dfd, i, p->ncpus);
 	err = ks_stacks__build(p->stacks, out, p->per_thread);
 	ks_stacks__clear(p->stacks);
 	out->hz = p->hz;
@@ -277,7 +265,7 @@ int ks_profiler__read_model(struct ks_profiler *p, struct ks_model *m)
 
 uint64_t ks_profiler__samples(struct ks_profiler *p)
 {
-	return percpu_sum(bpf_map__fd(p->skel->maps.nsamples), 0, p->ncpus);
+	return ks_percpu_sum(bpf_map__fd(p->skel->maps.nsamples), 0, p->ncpus);
 }
 
 const char *ks_profiler__event(const struct ks_profiler *p)

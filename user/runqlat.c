@@ -110,18 +110,6 @@ err:
 	return NULL;
 }
 
-static uint64_t percpu_sum(int fd, __u32 key, int ncpus)
-{
-	uint64_t *vals = calloc(ncpus, sizeof(*vals)), sum = 0;
-	int i;
-
-	if (vals && !bpf_map_lookup_elem(fd, &key, vals))
-		for (i = 0; i < ncpus; i++)
-			sum += vals[i];
-	free(vals);
-	return sum;
-}
-
 /* h -= prev, then prev = the cumulative value; the kernel side never resets */
 static void hist_delta(struct ks_hist *h, struct ks_hist *prev)
 {
@@ -301,7 +289,7 @@ int ks_runqlat__read(struct ks_runqlat *c, struct ks_model *m)
 	m->threads = c->group == KS_RUNQ_BY_THREAD;
 	err = read_rows(c, m);
 	for (i = 0; i < KS_DROP__COUNT; i++)
-		d[i] = percpu_sum(dfd, i, c->ncpus);
+		d[i] = ks_percpu_sum(dfd, i, c->ncpus);
 	if (d[KS_DROP_MAP_FULL] != c->prev_drops[KS_DROP_MAP_FULL]) {
 		m->lost += d[KS_DROP_MAP_FULL] - c->prev_drops[KS_DROP_MAP_FULL];
 		ks_model__gap(m, "runq latency (some)",

@@ -135,18 +135,6 @@ err:
 	return NULL;
 }
 
-static uint64_t percpu_sum(int fd, __u32 key, int ncpus)
-{
-	uint64_t *vals = calloc(ncpus, sizeof(*vals)), sum = 0;
-	int i;
-
-	if (vals && !bpf_map_lookup_elem(fd, &key, vals))
-		for (i = 0; i < ncpus; i++)
-			sum += vals[i];
-	free(vals);
-	return sum;
-}
-
 static int add_row(struct ks_syscalls *c, struct ks_model *m, const struct ks_sc_key *k)
 {
 	struct ks_syscall_row *r, *all;
@@ -276,7 +264,7 @@ int ks_syscalls__read(struct ks_syscalls *c, struct ks_model *m)
 	if (!err && c->timing)
 		err = read_hists(c, m);
 	for (i = 0; i < KS_DROP__COUNT; i++)
-		d[i] = percpu_sum(dfd, i, c->ncpus);
+		d[i] = ks_percpu_sum(dfd, i, c->ncpus);
 	n = d[KS_DROP_MAP_FULL] - c->prev_drops[KS_DROP_MAP_FULL];
 	if (n) {
 		m->lost += n;

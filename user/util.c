@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "ks_util.h"
@@ -289,6 +290,18 @@ int ks_output_close(struct ks_output *out, bool complete)
 	free(out->tmp);
 	out->path = out->tmp = NULL;
 	return err;
+}
+
+uint64_t ks_percpu_sum(int map_fd, __u32 key, int ncpus)
+{
+	uint64_t *vals = calloc(ncpus, sizeof(*vals)), sum = 0;
+	int i;
+
+	if (vals && !bpf_map_lookup_elem(map_fd, &key, vals))
+		for (i = 0; i < ncpus; i++)
+			sum += vals[i];
+	free(vals);
+	return sum;
 }
 
 void ks_bump_memlock(void)
