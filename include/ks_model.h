@@ -88,6 +88,11 @@ struct ks_task *ks_model__task(struct ks_model *m, uint32_t pid, uint32_t tgid, 
 struct ks_task *ks_model__find(const struct ks_model *m, uint32_t pid);
 struct ks_syscall_row *ks_model__syscall(struct ks_model *m, uint32_t pid, uint32_t nr);
 struct ks_disk_row *ks_model__disk(struct ks_model *m, uint32_t dev);
+/*
+ * Stamp the interval that ends now: [*tlast, now]; *tlast moves to now.
+ * Returns the interval's length in seconds.
+ */
+double ks_model__close_interval(struct ks_model *m, uint64_t *tlast);
 /* Record an unavailable signal (deduplicated by name). */
 void ks_model__gap(struct ks_model *m, const char *signal, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -170,10 +170,7 @@ static int report(void *ctx, bool last)
 	double secs;
 
 	ks_model__reset(m);
-	m->t_start_ns = st->tlast;
-	m->t_end_ns = ks_now_ns();
-	secs = (m->t_end_ns - st->tlast) / 1e9;
-	st->tlast = m->t_end_ns;
+	secs = ks_model__close_interval(m, &st->tlast);
 	if (ks_biolat__read(st->c, m)) {
 		ks_err("cannot read the biolat maps");
 		return -EIO;

@@ -183,10 +183,7 @@ static int report(void *ctx, bool last)
 		ks_profile__free(m->offcpu);
 		m->offcpu = NULL;
 	}
-	m->t_start_ns = st->tlast;
-	m->t_end_ns = ks_now_ns();
-	secs = (m->t_end_ns - st->tlast) / 1e9;
-	st->tlast = m->t_end_ns;
+	secs = ks_model__close_interval(m, &st->tlast);
 	err = ks_offcpu__read(st->c, m);
 	if (err) {
 		ks_err("cannot read the offcpu maps: %s", strerror(-err));

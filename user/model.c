@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ks_model.h"
+#include "ks_util.h"
 
 /*
  * Rows live in plain arrays (views iterate them); a small open-addressing
@@ -208,6 +209,14 @@ struct ks_disk_row *ks_model__disk(struct ks_model *m, uint32_t dev)
 	if (r)
 		r->dev = dev;
 	return r;
+}
+
+double ks_model__close_interval(struct ks_model *m, uint64_t *tlast)
+{
+	m->t_start_ns = *tlast;
+	m->t_end_ns = ks_now_ns();
+	*tlast = m->t_end_ns;
+	return (m->t_end_ns - m->t_start_ns) / 1e9;
 }
 
 void ks_model__gap(struct ks_model *m, const char *signal, const char *fmt, ...)
