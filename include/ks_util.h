@@ -52,6 +52,7 @@ struct ks_output {
 	FILE *f;
 	char *path;
 	char *tmp;
+	bool direct;	/* a device or FIFO: written in place, never renamed */
 };
 int ks_output_open(struct ks_output *out, const char *path);
 int ks_output_close(struct ks_output *out, bool complete);

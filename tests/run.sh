@@ -11,6 +11,18 @@ log=build/test-logs
 mkdir -p "$log"
 pat=${TESTS:-}
 
+# /dev/null must stay a character device: tmux and daemons refuse to start
+# otherwise. A machine that starts without one gets it back (and a warning);
+# a test that breaks it fails by name.
+devnull_ok() { [ -c /dev/null ]; }
+devnull_fix() {
+	[ "$(id -u)" = 0 ] && rm -f /dev/null && mknod -m 666 /dev/null c 1 3
+}
+if ! devnull_ok; then
+	echo "warning: /dev/null was not a character device; recreated" >&2
+	devnull_fix
+fi
+
 count_cmocka() {	# cmocka's summary lines
 	local out=$1 p f
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$out" | awk '{s+=$1} END {print s+0}')
@@ -30,6 +42,11 @@ for t in build/tests/test_*; do
 	printf '%-40s %3d passed, %d failed\n' "unit/$name" "$p" "$f"
 	[ "$f" != 0 ] && grep -E '^\[  (FAILED|  ERROR) \]|FAIL|Error|error' "$log/$name.log" | head -20 | sed 's/^/    /'
 done
+if ! devnull_ok; then
+	echo "    FAIL: a unit test left /dev/null a plain file"
+	failed=$((failed + 1))
+	devnull_fix
+fi
 
 if [ "$(id -u)" != 0 ]; then
 	echo "integration tests need root (BPF on the real kernel): skipped"
@@ -47,6 +64,11 @@ else
 		if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
 			f=1
 			echo "FAIL: $name exited with status $rc" >> "$log/${name//\//_}.log"
+		fi
+		if ! devnull_ok; then
+			f=$((f + 1))
+			echo "FAIL: $name left /dev/null a plain file" >> "$log/${name//\//_}.log"
+			devnull_fix
 		fi
 		passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 		printf '%-40s %3d passed, %d failed (%ds)\n' "$name" "$p" "$f" $(( $(date +%s) - start ))

@@ -232,11 +232,28 @@ int ks_online_cpus(uint64_t *mask, int max)
 
 int ks_output_open(struct ks_output *out, const char *path)
 {
+	struct stat st;
 	int fd;
 
 	memset(out, 0, sizeof(*out));
 	if (!path || !strcmp(path, "-")) {
 		out->f = stdout;
+		return 0;
+	}
+	/*
+	 * A device, FIFO or socket (/dev/null, /dev/stdout, a pipe made with
+	 * mkfifo) is written in place: renaming a temporary file over it would
+	 * replace the device node with a plain file (as root, for everyone).
+	 */
+	if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
+		out->f = fopen(path, "we");
+		if (!out->f) {
+			int e = errno;
+
+			ks_err("cannot write %s: %s", path, strerror(e));
+			return -e;
+		}
+		out->direct = true;
 		return 0;
 	}
 	out->path = strdup(path);
@@ -272,6 +289,14 @@ int ks_output_close(struct ks_output *out, bool complete)
 		if (fflush(stdout) && errno != EPIPE)
 			err = -errno;
 		out->f = NULL;
+		return err;
+	}
+	if (out->direct) {
+		if ((fflush(out->f) || ferror(out->f)) && errno != EPIPE)
+			err = -EIO;
+		fclose(out->f);
+		out->f = NULL;
+		out->direct = false;
 		return err;
 	}
 	if (fflush(out->f) || ferror(out->f))

@@ -110,6 +110,20 @@ static void output__interrupted__left_marked_incomplete(void **state)
 	rmdir(dir);
 }
 
+/* -o /dev/null must not replace the device node with a plain file */
+static void output__device__written_in_place(void **state)
+{
+	struct ks_output out;
+	struct stat st;
+
+	assert_int_equal(ks_output_open(&out, "/dev/null"), 0);
+	fprintf(out.f, "discarded\n");
+	assert_int_equal(ks_output_close(&out, true), 0);
+	assert_int_equal(stat("/dev/null", &st), 0);
+	assert_true(S_ISCHR(st.st_mode));
+	assert_int_not_equal(stat("/dev/null.incomplete", &st), 0);
+}
+
 static void output__unwritable__error(void **state)
 {
 	struct ks_output out;
@@ -141,6 +155,7 @@ int main(void)
 		cmocka_unit_test(parse_seconds__fractions_ok_negatives_not),
 		cmocka_unit_test(output__complete__renamed),
 		cmocka_unit_test(output__interrupted__left_marked_incomplete),
+		cmocka_unit_test(output__device__written_in_place),
 		cmocka_unit_test(output__unwritable__error),
 		cmocka_unit_test(json_str__escapes),
 	};
