@@ -89,6 +89,19 @@ static __always_inline __u32 ks_copy_ustack(struct ks_stack_sample *s, __u64 sp)
 	return len;
 }
 
+/* Start a sample: who, how much, what (tag), no stacks yet. */
+static __always_inline void ks_sample_init(struct ks_stack_sample *s, __u32 tgid, __u32 pid,
+					   __u64 value, __u32 tag)
+{
+	s->tgid = tgid;
+	s->pid = pid;
+	s->value = value;
+	s->tag = tag;
+	s->flags = 0;
+	s->nkips = 0;
+	s->ustack_len = 0;
+}
+
 /*
  * Fill the user part of @s from user-mode registers of the current task
  * (@ip, @sp, @bp). A kernel thread has no user stack.
@@ -119,20 +132,34 @@ static __always_inline void ks_capture_user_pt(struct ks_stack_sample *s, struct
 
 /*
  * Per-CPU scratch for building a struct ks_stack_sample. The slack lets
- * the verifier accept the page-sized copies at a variable offset.
+ * the verifier accept the page-sized copies at a variable offset; a
+ * collector whose record wraps the sample (ks_offcpu_event) puts the
+ * sample last and the slack after it.
  */
+#define KS_SCRATCH_SLACK	4096
+
 struct ks_sample_scratch {
 	struct ks_stack_sample s;
-	__u8 slack[4096];
+	__u8 slack[KS_SCRATCH_SLACK];
 };
 
-#define KS_DEFINE_SCRATCH						\
+/* ks_scratch: one @vtype per CPU, a struct ending in a ks_stack_sample and slack */
+#define KS_DEFINE_SCRATCH_OF(vtype)					\
 	struct {							\
 		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);		\
 		__uint(max_entries, 1);					\
 		__type(key, __u32);					\
-		__type(value, struct ks_sample_scratch);		\
+		__type(value, vtype);					\
 	} ks_scratch SEC(".maps");
+
+#define KS_DEFINE_SCRATCH KS_DEFINE_SCRATCH_OF(struct ks_sample_scratch)
+
+/* This CPU's ks_scratch (NULL only if the map is broken). */
+#define ks_scratch_get()						\
+	({								\
+		__u32 __zero = 0;					\
+		bpf_map_lookup_elem(&ks_scratch, &__zero);		\
+	})
 
 static __always_inline __u32 ks_sample_size(const struct ks_stack_sample *s)
 {

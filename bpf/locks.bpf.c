@@ -139,7 +139,7 @@ static __always_inline void futex_exit(long nr, struct pt_regs *regs, bool btf)
 	struct ks_sample_scratch *sc;
 	struct ks_stack_sample *s;
 	__u64 id, *tsp, ns;
-	__u32 tid, zero = 0;
+	__u32 tid;
 
 	if (nr != futex_nr && nr != futex_waitv_nr)
 		return;
@@ -156,17 +156,11 @@ static __always_inline void futex_exit(long nr, struct pt_regs *regs, bool btf)
 		stat_add(KS_LOCKS_FILTERED, 1);
 		return;
 	}
-	sc = bpf_map_lookup_elem(&ks_scratch, &zero);
+	sc = ks_scratch_get();
 	if (!sc)
 		return;
 	s = &sc->s;
-	s->tgid = id >> 32;
-	s->pid = tid;
-	s->value = ns;
-	s->tag = KS_LOCK_FUTEX;
-	s->flags = 0;
-	s->nkips = 0;
-	s->ustack_len = 0;
+	ks_sample_init(s, id >> 32, tid, ns, KS_LOCK_FUTEX);
 	bpf_get_current_comm(s->comm, sizeof(s->comm));
 	if (want_user && regs) {
 		if (btf)

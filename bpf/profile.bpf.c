@@ -60,20 +60,13 @@ static __always_inline int stream_sample(struct bpf_perf_event_data *ctx, __u32 
 	struct ks_sample_scratch *sc;
 	struct ks_stack_sample *s;
 	struct pt_regs *uregs;
-	__u32 zero = 0;
 	long n;
 
-	sc = bpf_map_lookup_elem(&ks_scratch, &zero);
+	sc = ks_scratch_get();
 	if (!sc)
 		return 0;
 	s = &sc->s;
-	s->tgid = tgid;
-	s->pid = pid;
-	s->value = 1;
-	s->tag = 0;
-	s->flags = 0;
-	s->ustack_len = 0;
-	s->nkips = 0;
+	ks_sample_init(s, tgid, pid, 1, 0);
 	bpf_get_current_comm(s->comm, sizeof(s->comm));
 	if (want_kernel && !user_mode(ctx)) {
 		n = bpf_get_stack(ctx, s->kips, sizeof(s->kips), 0);

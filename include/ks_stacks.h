@@ -39,6 +39,26 @@ int ks_stacks__add(struct ks_stacks *st, uint32_t tgid, uint32_t pid, const char
 int ks_stacks__add_sample(struct ks_stacks *st, const struct ks_stack_sample *s,
 			  size_t size, const char *marker, double scale);
 
+/*
+ * The user part of a ring-buffer sample alone, for a collector that keeps
+ * its own aggregation (offcpu): the maps snapshot, the CFI unwind and the
+ * frame-pointer fallback of ks_stacks__add_sample. Writes up to
+ * KS_MAX_STACK_DEPTH ips, leaf first (just the ip when nothing unwinds);
+ * returns their number, 0 without a user part. *@complete: the walk
+ * reached the thread's entry.
+ */
+int ks_stacks__unwind(struct ks_stacks *st, const struct ks_stack_sample *s, size_t size,
+		      uint64_t *uips, bool *complete);
+
+/*
+ * Name the frame at @addr of process @tgid into @f (strings interned in
+ * @p; @leaf: the address is not a return address), counted in p->acct.
+ */
+void ks_stacks__name_frame(struct ks_stacks *st, struct ks_profile *p, struct ks_frame *f,
+			   uint32_t tgid, uint64_t addr, bool kernel, bool leaf);
+/* Is @name the outermost frame of a complete user stack (_start, clone3, ...)? */
+bool ks_stacks_entry_frame(const char *name);
+
 /* Symbolize everything into @p (stacks added, accounting filled). */
 int ks_stacks__build(struct ks_stacks *st, struct ks_profile *p, bool per_thread);
 /* Forget the stacks (keeps the symbolizer). */

@@ -60,6 +60,29 @@ int ks_output_close(struct ks_output *out, bool complete);
 /* Sum of a per-CPU BPF map's u64 values at @key over @ncpus CPUs (0 on error). */
 uint64_t ks_percpu_sum(int map_fd, __u32 key, int ncpus);
 
+/*
+ * An open-addressing table of pointers to malloc'ed entries, for sums
+ * keyed by more than an integer (raw stacks). Users probe slot[] from
+ * hash & (cap - 1) onwards to a NULL, and store there after a reserve.
+ */
+struct ks_ptab {
+	void **slot;
+	size_t cap, n;		/* cap: 0 or a power of two */
+};
+/* Room for one more entry: doubled (from 1024) at half full, re-placed by @hash. */
+int ks_ptab_reserve(struct ks_ptab *t, uint64_t (*hash)(const void *entry));
+/* free() every entry, keep the slots. */
+void ks_ptab_clear(struct ks_ptab *t);
+void ks_ptab_free(struct ks_ptab *t);
+
+struct ring_buffer;
+/*
+ * Wait up to @timeout_ms on a ring buffer whose producer may not wake its
+ * reader (BPF_RB_NO_WAKEUP), then consume what is there. Records consumed,
+ * or -errno; a signal is not an error.
+ */
+int ks_ringbuf_drain(struct ring_buffer *rb, int timeout_ms);
+
 /* Bump RLIMIT_MEMLOCK for kernels that still charge BPF maps to it. */
 void ks_bump_memlock(void);
 /* libbpf prints only with -vv; its warnings otherwise go through ks_info. */

@@ -177,12 +177,8 @@ err:
 
 int ks_profiler__poll(struct ks_profiler *p, int timeout_ms)
 {
-	int n = ring_buffer__poll(p->rb, timeout_ms);
-
 	/* samples are sent without wakeups (cheaper): drain what is there */
-	if (n >= 0 || n == -EINTR)
-		n = ring_buffer__consume(p->rb);
-	return n == -EINTR ? 0 : n;
+	return ks_ringbuf_drain(p->rb, timeout_ms);
 }
 
 /* In-kernel aggregated samples (kernel-only or frame-pointer mode). */

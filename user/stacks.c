@@ -21,8 +21,7 @@ struct raw {
 
 struct ks_stacks {
 	struct ks_symbolizer *syms;
-	struct raw **tab;
-	size_t cap, n;
+	struct ks_ptab tab;		/* of struct raw */
 	uint64_t samples, user_stacks, user_complete;
 };
 
@@ -44,15 +43,9 @@ struct ks_stacks *ks_stacks__new(struct ks_symbolizer *syms)
 
 void ks_stacks__clear(struct ks_stacks *st)
 {
-	size_t i;
-
 	if (!st)
 		return;
-	for (i = 0; i < st->cap; i++) {
-		free(st->tab[i]);
-		st->tab[i] = NULL;
-	}
-	st->n = 0;
+	ks_ptab_clear(&st->tab);
 	st->samples = st->user_stacks = st->user_complete = 0;
 }
 
@@ -61,33 +54,18 @@ void ks_stacks__free(struct ks_stacks *st)
 	if (!st)
 		return;
 	ks_stacks__clear(st);
-	free(st->tab);
+	ks_ptab_free(&st->tab);
 	free(st);
 }
 
 size_t ks_stacks__count(const struct ks_stacks *st)
 {
-	return st->n;
+	return st->tab.n;
 }
 
-static int grow(struct ks_stacks *st)
+static uint64_t raw_hash(const void *r)
 {
-	size_t ncap = st->cap ? st->cap * 2 : 1024, i, j;
-	struct raw **nt = calloc(ncap, sizeof(*nt));
-
-	if (!nt)
-		return -ENOMEM;
-	for (i = 0; i < st->cap; i++) {
-		if (!st->tab[i])
-			continue;
-		for (j = st->tab[i]->hash & (ncap - 1); nt[j]; j = (j + 1) & (ncap - 1))
-			;
-		nt[j] = st->tab[i];
-	}
-	free(st->tab);
-	st->tab = nt;
-	st->cap = ncap;
-	return 0;
+	return ((const struct raw *)r)->hash;
 }
 
 int ks_stacks__add(struct ks_stacks *st, uint32_t tgid, uint32_t pid, const char *comm,
@@ -118,9 +96,9 @@ int ks_stacks__add(struct ks_stacks *st, uint32_t tgid, uint32_t pid, const char
 		st->user_stacks++;
 		st->user_complete += ucomplete;
 	}
-	if ((st->n + 1) * 2 > st->cap && grow(st))
+	if (ks_ptab_reserve(&st->tab, raw_hash))
 		return -ENOMEM;
-	for (i = h & (st->cap - 1); (r = st->tab[i]); i = (i + 1) & (st->cap - 1)) {
+	for (i = h & (st->tab.cap - 1); (r = st->tab.slot[i]); i = (i + 1) & (st->tab.cap - 1)) {
 		if (r->hash == h && r->tgid == tgid && r->pid == pid && r->marker == marker &&
 		    r->nk == nk && r->nu == nu && !memcmp(r->comm, c, sizeof(c)) &&
 		    !memcmp(r->ips, kips, nk * sizeof(*kips)) &&
@@ -148,42 +126,51 @@ int ks_stacks__add(struct ks_stacks *st, uint32_t tgid, uint32_t pid, const char
 		memcpy(r->ips, kips, nk * sizeof(*kips));
 	if (nu)
 		memcpy(r->ips + nk, uips, nu * sizeof(*uips));
-	st->tab[i] = r;
-	st->n++;
+	st->tab.slot[i] = r;
+	st->tab.n++;
 	return 0;
+}
+
+int ks_stacks__unwind(struct ks_stacks *st, const struct ks_stack_sample *s, size_t size,
+		      uint64_t *uips, bool *complete)
+{
+	size_t ulen;
+	int nu;
+
+	*complete = false;
+	if (size < KS_STACK_SAMPLE_HDR || !(s->flags & KS_SAMPLE_USER))
+		return 0;
+	ulen = s->ustack_len;
+	if (ulen > size - KS_STACK_SAMPLE_HDR)
+		ulen = size - KS_STACK_SAMPLE_HDR;
+	ks_symbolizer__add_pid(st->syms, s->tgid, false);
+	nu = ks_symbolizer__unwind(st->syms, s->tgid, &s->regs, s->ustack, ulen, uips,
+				   KS_MAX_STACK_DEPTH, complete);
+	if (nu <= 0) {
+		uips[0] = s->regs.ip;
+		nu = 1;
+		*complete = false;
+	}
+	return nu;
 }
 
 int ks_stacks__add_sample(struct ks_stacks *st, const struct ks_stack_sample *s,
 			  size_t size, const char *marker, double scale)
 {
 	uint64_t uips[KS_MAX_STACK_DEPTH];
-	bool complete = false;
-	size_t ulen = 0;
-	int nu = 0, nk;
+	bool complete;
+	int nu, nk;
 
 	if (size < KS_STACK_SAMPLE_HDR)
 		return -EINVAL;
 	nk = s->nkips > KS_MAX_STACK_DEPTH ? KS_MAX_STACK_DEPTH : s->nkips;
-	if (s->flags & KS_SAMPLE_USER) {
-		ulen = s->ustack_len;
-		if (ulen > size - KS_STACK_SAMPLE_HDR)
-			ulen = size - KS_STACK_SAMPLE_HDR;
-		ks_symbolizer__add_pid(st->syms, s->tgid, false);
-		nu = ks_symbolizer__unwind(st->syms, s->tgid, &s->regs, s->ustack, ulen,
-					   uips, KS_MAX_STACK_DEPTH, &complete);
-		if (nu <= 0) {
-			uips[0] = s->regs.ip;
-			nu = 1;
-			complete = false;
-		}
-	}
+	nu = ks_stacks__unwind(st, s, size, uips, &complete);
 	return ks_stacks__add(st, s->tgid, s->pid, s->comm, (const uint64_t *)s->kips, nk, uips,
 			      nu, complete,
 			      marker, scale == 1.0 ? s->value : (uint64_t)(s->value * scale + 0.5));
 }
 
-/* The outermost frames a complete user stack ends in. */
-static bool is_entry(const char *name)
+bool ks_stacks_entry_frame(const char *name)
 {
 	static const char *const entries[] = {
 		"_start", "__libc_start_main", "__libc_start_call_main", "start_thread",
@@ -200,8 +187,8 @@ static bool is_entry(const char *name)
 	return false;
 }
 
-static void name_frame(struct ks_stacks *st, struct ks_profile *p, struct ks_frame *f,
-		       uint32_t tgid, uint64_t addr, bool kernel, bool leaf)
+void ks_stacks__name_frame(struct ks_stacks *st, struct ks_profile *p, struct ks_frame *f,
+			   uint32_t tgid, uint64_t addr, bool kernel, bool leaf)
 {
 	struct ks_sym sym = {};
 	char buf[512];
@@ -232,8 +219,8 @@ int ks_stacks__build(struct ks_stacks *st, struct ks_profile *p, bool per_thread
 	size_t i;
 	int k, n, err;
 
-	for (i = 0; i < st->cap; i++) {
-		struct raw *r = st->tab[i];
+	for (i = 0; i < st->tab.cap; i++) {
+		struct raw *r = st->tab.slot[i];
 		bool complete;
 
 		if (!r)
@@ -249,15 +236,17 @@ int ks_stacks__build(struct ks_stacks *st, struct ks_profile *p, bool per_thread
 		}
 		/* root first: user frames outermost first, then kernel frames */
 		for (k = r->nu - 1; k >= 0; k--, n++)
-			name_frame(st, p, &fr[n], r->tgid, r->ips[r->nk + k], false, k == 0);
-		complete = r->ucomplete || (r->nu && is_entry(fr[r->marker ? 2 : 1].name));
+			ks_stacks__name_frame(st, p, &fr[n], r->tgid, r->ips[r->nk + k], false,
+					      k == 0);
+		complete = r->ucomplete ||
+			   (r->nu && ks_stacks_entry_frame(fr[r->marker ? 2 : 1].name));
 		if (r->nu) {
 			p->acct.user_stacks += r->samples;
 			if (complete)
 				p->acct.user_complete += r->samples;
 		}
 		for (k = r->nk - 1; k >= 0; k--, n++)
-			name_frame(st, p, &fr[n], r->tgid, r->ips[k], true, k == 0);
+			ks_stacks__name_frame(st, p, &fr[n], r->tgid, r->ips[k], true, k == 0);
 		err = ks_profile__add(p, r->tgid, per_thread ? r->pid : r->tgid, fr, n, r->value);
 		if (err)
 			return err;

@@ -329,6 +329,57 @@ uint64_t ks_percpu_sum(int map_fd, __u32 key, int ncpus)
 	return sum;
 }
 
+int ks_ptab_reserve(struct ks_ptab *t, uint64_t (*hash)(const void *entry))
+{
+	size_t cap = t->cap ? t->cap * 2 : 1024, i, j;
+	void **slot;
+
+	if ((t->n + 1) * 2 <= t->cap)
+		return 0;
+	slot = calloc(cap, sizeof(*slot));
+	if (!slot)
+		return -ENOMEM;
+	for (i = 0; i < t->cap; i++) {
+		if (!t->slot[i])
+			continue;
+		for (j = hash(t->slot[i]) & (cap - 1); slot[j]; j = (j + 1) & (cap - 1))
+			;
+		slot[j] = t->slot[i];
+	}
+	free(t->slot);
+	t->slot = slot;
+	t->cap = cap;
+	return 0;
+}
+
+void ks_ptab_clear(struct ks_ptab *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->cap; i++) {
+		free(t->slot[i]);
+		t->slot[i] = NULL;
+	}
+	t->n = 0;
+}
+
+void ks_ptab_free(struct ks_ptab *t)
+{
+	ks_ptab_clear(t);
+	free(t->slot);
+	t->slot = NULL;
+	t->cap = 0;
+}
+
+int ks_ringbuf_drain(struct ring_buffer *rb, int timeout_ms)
+{
+	int n = ring_buffer__poll(rb, timeout_ms);
+
+	if (n >= 0 || n == -EINTR)
+		n = ring_buffer__consume(rb);
+	return n == -EINTR ? 0 : n;
+}
+
 void ks_bump_memlock(void)
 {
 	struct rlimit r = { RLIM_INFINITY, RLIM_INFINITY };

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests: argument parsing and output files (user/util.c). */
+/* Unit tests: argument parsing, output files, pointer tables (user/util.c). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -144,6 +144,41 @@ static void json_str__escapes(void **state)
 	free(buf);
 }
 
+static uint64_t int_hash(const void *e)
+{
+	return *(const int *)e * 0x9e3779b97f4a7c15ULL;
+}
+
+static void ptab_reserve__many_entries__all_found_after_growth(void **state)
+{
+	struct ks_ptab t = {};
+	size_t i, j, found = 0;
+	int k, *e;
+
+	for (k = 0; k < 5000; k++) {
+		assert_int_equal(ks_ptab_reserve(&t, int_hash), 0);
+		assert_true((t.n + 1) * 2 <= t.cap);
+		for (i = int_hash(&k) & (t.cap - 1); t.slot[i]; i = (i + 1) & (t.cap - 1))
+			;
+		e = malloc(sizeof(*e));
+		*e = k;
+		t.slot[i] = e;
+		t.n++;
+	}
+	for (k = 0; k < 5000; k++) {
+		for (j = int_hash(&k) & (t.cap - 1); t.slot[j]; j = (j + 1) & (t.cap - 1))
+			if (*(int *)t.slot[j] == k)
+				break;
+		found += t.slot[j] != NULL;
+	}
+	assert_int_equal(found, 5000);
+	ks_ptab_clear(&t);
+	assert_int_equal(t.n, 0);
+	assert_null(t.slot[0]);
+	ks_ptab_free(&t);
+	assert_null(t.slot);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -158,6 +193,7 @@ int main(void)
 		cmocka_unit_test(output__device__written_in_place),
 		cmocka_unit_test(output__unwritable__error),
 		cmocka_unit_test(json_str__escapes),
+		cmocka_unit_test(ptab_reserve__many_entries__all_found_after_growth),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
