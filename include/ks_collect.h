@@ -104,6 +104,13 @@ enum ks_tp_kind ks_collect_tp_kind(void);
  */
 int ks_collect_loop(const struct ks_collect_opts *o, int (*report)(void *ctx, bool last),
 		    void *ctx);
+/*
+ * The same for collectors that stream to ring buffers: between checks,
+ * @poll(ctx, timeout_ms) drains them (waiting at most 100 ms) instead of a
+ * sleep. A negative return from @poll ends the loop with that error.
+ */
+int ks_collect_loop_poll(const struct ks_collect_opts *o, int (*report)(void *ctx, bool last),
+			 int (*poll)(void *ctx, int timeout_ms), void *ctx);
 
 /* With -p: is any target still alive? (true without -p) */
 bool ks_collect_alive(const struct ks_collect_opts *o);

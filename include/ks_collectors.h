@@ -43,6 +43,13 @@ const char *ks_collectors__names(const struct ks_collectors *c);
  * since the last read; sets t_start/t_end/wall_start/ncpus. 0 or -errno.
  */
 int ks_collectors__read(struct ks_collectors *c, struct ks_model *m);
+/*
+ * Between reads (ks_collect_loop_poll): wait @timeout_ms, then drain the
+ * ring buffers of the streaming collectors (profile, offcpu) so that a
+ * second-long interval does not fill them and stacks are unwound while
+ * their processes live. Returns records drained or -errno.
+ */
+int ks_collectors__poll(struct ks_collectors *c, int timeout_ms);
 void ks_collectors__free(struct ks_collectors *c);
 
 #endif /* KS_COLLECTORS_H */

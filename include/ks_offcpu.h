@@ -29,6 +29,8 @@ struct ks_offcpu_key {
 #define KS_KSTACK_SHORT		(-3)	/* period under the stack threshold: not taken */
 #define KS_STACK_GONE		(-4)	/* user stack changed before it could be read */
 #define KS_STACK_DEFERRED	(-5)	/* (kernel side only) to be taken at sys_exit */
+#define KS_STACK_COPIED		(-6)	/* user stack copied: struct ks_offcpu_event */
+#define KS_STACK_LOST		(-7)	/* the copy did not fit in the ring buffer */
 
 /*
  * One update per off-CPU period: the sleep part under the key's reason,
@@ -37,6 +39,22 @@ struct ks_offcpu_key {
 struct ks_offcpu_val {
 	__u64 ns[KS_OFF__COUNT];
 	__u64 count;
+};
+
+/*
+ * One off-CPU period whose user stack was copied (tp_btf, periods of at
+ * least --stack-min-us that blocked in a system call), sent to the ring
+ * buffer at the return from that call instead of being summed in the
+ * kernel: what add() would have summed under @key (key.ustack is
+ * KS_STACK_COPIED), and the user registers and stack to unwind with CFI.
+ * s.tag is the reason, s.value blocked_ns. Only the first
+ * offsetof(s) + KS_STACK_SAMPLE_HDR + s.ustack_len bytes are sent.
+ */
+struct ks_offcpu_event {
+	struct ks_offcpu_key key;
+	__u64 blocked_ns;		/* under key.reason */
+	__u64 waited_ns;		/* under KS_OFF_RUNQ */
+	struct ks_stack_sample s;	/* last: its stack copy has a variable length */
 };
 
 /* Counters beyond the shared drops (index into the "stats" percpu array). */
@@ -61,6 +79,7 @@ struct ks_offcpu_opts {
 	bool threads;			/* rows and stacks per thread */
 	bool no_stacks;			/* reasons and totals only: cheapest */
 	bool no_user;			/* kernel stacks only */
+	bool fp_only;			/* --unwind fp: frame-pointer user stacks, no copies */
 	bool wakers;			/* --wakers */
 	__u64 min_us, max_us;		/* -m / -M on the whole off-CPU period (0: none) */
 	__u64 stack_min_us;		/* kernel stacks only for periods this long (tp_btf) */
@@ -70,6 +89,13 @@ struct ks_offcpu_opts {
 struct ks_offcpu;
 
 struct ks_offcpu *ks_offcpu__open(const struct ks_offcpu_opts *opts);
+/*
+ * Drain the ring buffer of periods with copied user stacks (unwinding them
+ * while their processes live): wait up to @timeout_ms, then consume what
+ * is there. Call it every ~100 ms between reads; a read drains it too.
+ * Returns the periods consumed or -errno.
+ */
+int ks_offcpu__poll(struct ks_offcpu *c, int timeout_ms);
 /*
  * Move what was seen since the last read into @m: per task offcpu_ns by
  * reason, m->offcpu (value in us; the reason is a KS_FRAME_OFFCPU frame

@@ -19,12 +19,14 @@ static void usage(FILE *f)
 	fprintf(f,
 "Usage: kscope offcpu [-p PID[,PID]] [--cgroup PATH] [-d SECS] [-i SECS]\n"
 "                     [-f text|folded|svg|html|...] [-m MIN_US] [-M MAX_US]\n"
-"                     [--wakers] [-K] [--no-stacks] [--top N] [--json] [-o FILE]\n\n"
+"                     [--wakers] [-K] [--no-stacks] [--unwind dwarf|fp] [--top N]\n"
+"                     [--json] [-o FILE]\n\n"
 "Off-CPU time: how long tasks spend switched out, by kernel and user stack\n"
 "and by reason: \"waiting for CPU\" (preempted, or woken and not yet running),\n"
 "\"io\" (uninterruptible: disk I/O and the like), \"sleep\" (interruptible:\n"
 "sleeps, polls, waits on other tasks). A woken task's wait for a CPU is\n"
-"split off its sleep. Summed in the kernel, read once per interval.\n\n"
+"split off its sleep. Summed in the kernel, read once per interval; periods\n"
+"whose user stack is copied arrive through a ring buffer drained every 100 ms.\n\n"
 KS_COLLECT_USAGE
 "  -f, --format FMT     text (default): per-process time by reason, top\n"
 "                       functions and stacks; folded: flamegraph.pl input,\n"
@@ -35,6 +37,10 @@ KS_COLLECT_USAGE
 "  -M, --max-us US      ignore off-CPU periods longer than US microseconds\n"
 "      --wakers         add the waker's stack after a \"--\" frame\n"
 "  -K, --kernel-only    kernel stacks only (no user stacks)\n"
+"      --unwind MODE    dwarf (default with tp_btf): copy the user stack of\n"
+"                       periods that blocked in a system call and unwind it\n"
+"                       with the binaries' CFI, complete without frame\n"
+"                       pointers; fp: frame-pointer walks, summed in the kernel\n"
 "      --no-stacks      time by process and reason only (cheapest)\n"
 "      --top N          rows in the text view (default 20)\n"
 "      --stack-min-us US  stacks only for off-CPU periods of at least US\n"
@@ -43,9 +49,11 @@ KS_COLLECT_USAGE
 "                       return from the blocking system call), so shorter\n"
 "                       periods cost no stack walk; they are shown as\n"
 "                       \"[stack not taken: period < US us]\"\n\n"
-"User stacks are frame-pointer walks: code built without frame pointers shows\n"
-"truncated user stacks (the accounting says so). Every output ends with its\n"
-"accounting: periods, lost, stack errors, unnamed frames.\n\n"
+"User stacks of periods preempted or blocked outside a system call, and all of\n"
+"them with raw_tp or classic tracepoints, are frame-pointer walks taken at the\n"
+"switch-out: truncated in code built without frame pointers (the accounting\n"
+"says how many). Every output ends with its accounting: periods, lost, stack\n"
+"errors, unnamed frames, user stacks complete.\n\n"
 "Examples:\n"
 "  kscope offcpu -p 1234 -d 10                  # where does pid 1234 wait?\n"
 "  kscope offcpu -d 10 -f folded -o off.folded  # flame graph input\n"
@@ -56,7 +64,7 @@ KS_COMMAND(offcpu, 20, "Off-CPU time by stack and reason (runq wait, I/O, sleep)
 
 /* text, or an export format: FMT_TEXT is not a valid enum ks_export_fmt */
 #define FMT_TEXT	(-1)
-enum { OPT_WAKERS = 0x2000, OPT_NO_STACKS, OPT_TOP, OPT_KSTACK_MIN };
+enum { OPT_WAKERS = 0x2000, OPT_NO_STACKS, OPT_TOP, OPT_KSTACK_MIN, OPT_UNWIND };
 
 struct run_state {
 	struct ks_offcpu *c;
@@ -223,6 +231,11 @@ static int report(void *ctx, bool last)
 	return 0;
 }
 
+static int poll_events(void *ctx, int timeout_ms)
+{
+	return ks_offcpu__poll(((struct run_state *)ctx)->c, timeout_ms);
+}
+
 static int cmd_offcpu(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -235,6 +248,7 @@ static int cmd_offcpu(int argc, char **argv)
 		{ "no-stacks", no_argument, NULL, OPT_NO_STACKS },
 		{ "top", required_argument, NULL, OPT_TOP },
 		{ "stack-min-us", required_argument, NULL, OPT_KSTACK_MIN },
+		{ "unwind", required_argument, NULL, OPT_UNWIND },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -288,6 +302,12 @@ static int cmd_offcpu(int argc, char **argv)
 				return KS_EXIT_USAGE;
 			oo.stack_min_us = v;
 			break;
+		case OPT_UNWIND:
+			if (!strcmp(optarg, "fp"))
+				oo.fp_only = true;
+			else if (strcmp(optarg, "dwarf"))
+				return ks_usage_error(cmd, "unknown unwind mode '%s'", optarg);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -339,7 +359,7 @@ static int cmd_offcpu(int argc, char **argv)
 	st.co = &co;
 	st.f = out.f ? out.f : stdout;
 	st.tlast = ks_now_ns();
-	if (ks_collect_loop(&co, report, &st))
+	if (ks_collect_loop_poll(&co, report, poll_events, &st))
 		goto cleanup;
 	ret = 0;
 cleanup:

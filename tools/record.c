@@ -48,6 +48,12 @@ struct rec {
 	unsigned int chunks;
 };
 
+/* between ticks: drain the streaming collectors' ring buffers */
+static int drain(void *ctx, int timeout_ms)
+{
+	return ks_collectors__poll(((struct rec *)ctx)->c, timeout_ms);
+}
+
 static int tick(void *ctx, bool last)
 {
 	struct rec *r = ctx;
@@ -160,7 +166,7 @@ static int cmd_record(int argc, char **argv)
 	fprintf(stderr, "Recording (%s) to %s every %gs%s... Hit Ctrl-C to end.\n",
 		ks_collectors__names(r.c), co.output, co.interval,
 		co.npids ? " for the given processes" : "");
-	if (ks_collect_loop(&co, tick, &r))
+	if (ks_collect_loop_poll(&co, tick, drain, &r))
 		goto cleanup;
 	ret = 0;
 cleanup:

@@ -84,6 +84,12 @@ struct live {
 	struct ks_model *m, *all;
 };
 
+/* between ticks: drain the streaming collectors' ring buffers */
+static int drain(void *ctx, int timeout_ms)
+{
+	return ks_collectors__poll(((struct live *)ctx)->c, timeout_ms);
+}
+
 static int tick(void *ctx, bool last)
 {
 	struct live *l = ctx;
@@ -217,7 +223,7 @@ static int cmd_report(int argc, char **argv)
 			r.target[0] ? r.target : "the whole system", co.duration,
 			ks_collectors__names(l.c));
 		ks_proc_snap_read(&before);
-		if (ks_collect_loop(&co, tick, &l))
+		if (ks_collect_loop_poll(&co, tick, drain, &l))
 			goto cleanup;
 		ks_proc_snap_read(&after);
 		r.duration_s = (l.all->t_end_ns - l.all->t_start_ns) / 1e9;

@@ -162,6 +162,12 @@ enum ks_tp_kind ks_collect_tp_kind(void)
 int ks_collect_loop(const struct ks_collect_opts *o, int (*report)(void *ctx, bool last),
 		    void *ctx)
 {
+	return ks_collect_loop_poll(o, report, NULL, ctx);
+}
+
+int ks_collect_loop_poll(const struct ks_collect_opts *o, int (*report)(void *ctx, bool last),
+			 int (*poll)(void *ctx, int timeout_ms), void *ctx)
+{
 	uint64_t t0 = ks_now_ns(), next = t0 + (uint64_t)(o->interval * 1e9), now;
 	uint64_t end = o->duration ? t0 + (uint64_t)(o->duration * 1e9) : UINT64_MAX;
 	double step;
@@ -182,12 +188,19 @@ int ks_collect_loop(const struct ks_collect_opts *o, int (*report)(void *ctx, bo
 			next += (uint64_t)(o->interval * 1e9);
 			continue;
 		}
-		step = 0.2;
+		step = poll ? 0.1 : 0.2;
 		if (o->interval && (next - now) / 1e9 < step)
 			step = (next - now) / 1e9;
 		if (end != UINT64_MAX && (end - now) / 1e9 < step)
 			step = (end - now) / 1e9;
-		ks_sleep(step > 0.0005 ? step : 0.0005);
+		if (step < 0.0005)
+			step = 0.0005;
+		if (!poll) {
+			ks_sleep(step);
+		} else if ((err = poll(ctx, (int)(step * 1000 + 0.5))) < 0) {
+			ks_err("cannot drain the ring buffer: %s", strerror(-err));
+			return err;
+		}
 	}
 	return report(ctx, true);
 }

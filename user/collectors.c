@@ -207,6 +207,31 @@ int ks_collectors__read(struct ks_collectors *c, struct ks_model *m)
 	return err;
 }
 
+int ks_collectors__poll(struct ks_collectors *c, int timeout_ms)
+{
+	int n = 0, err;
+
+	/*
+	 * The profiler never wakes its reader; offcpu does when its buffer
+	 * fills up: wait on offcpu's (or sleep), then drain both.
+	 */
+	if (c->off) {
+		err = ks_offcpu__poll(c->off, timeout_ms);
+		if (err < 0)
+			return err;
+		n += err;
+	} else {
+		ks_sleep(timeout_ms / 1000.0);
+	}
+	if (c->prof) {
+		err = ks_profiler__poll(c->prof, 0);
+		if (err < 0)
+			return err;
+		n += err;
+	}
+	return n;
+}
+
 void ks_collectors__free(struct ks_collectors *c)
 {
 	if (!c)

@@ -5,32 +5,51 @@ source "$(dirname "$0")/../lib.sh"
 ks_need_root offcpu
 FOLDED=$KS_ROOT/tests/tools/folded.py
 
-# 1. A thread sleeping 10 ms at a time in a known place (sleeper_loop ->
-#    sleep_in_known_function -> nanosleep): >= 90% of its off-CPU time is in
-#    that stack, mostly with reason "sleep", and its total is within 10% of
-#    the wall time observed (the thread is off-CPU nearly all the time).
-#    User stacks are frame-pointer walks: libc's nanosleep has no frame, so
-#    the walk shows its caller's caller (sleeper_loop) next to the libc leaf.
+# 1. A process sleeping 10 ms at a time in a known place, built without
+#    frame pointers like libc (main -> sleeper_loop -> sleep_in_known_function
+#    -> nanosleep -> clock_nanosleep): >= 90% of its off-CPU time is in a
+#    stack with the whole chain from main to the kernel's nanosleep (the user
+#    stack copied at the return from clock_nanosleep, unwound with CFI), with
+#    reason "sleep", and its total is within 10% of the wall time observed
+#    (it is off-CPU nearly all the time).
+grep -q '^// build:.*-fomit-frame-pointer' "$KS_ROOT/tests/workloads/offcpu_sleep.c"
+ks_check "sleeper workload is built without frame pointers" $? \
+	"-fomit-frame-pointer on the // build: line of tests/workloads/offcpu_sleep.c"
 ks_spawn "$WL/offcpu_sleep" 6
 pid=$KS_LAST_PID
 sleep 0.3
 "$KSCOPE" offcpu -p "$pid" -T -d 3 -f folded -o "$KS_TMP/sleep.folded" 2> "$KS_TMP/sleep.err"
 rc=$?
 ks_check "offcpu -p -f folded exits 0" $rc "exit 0, saw $rc: $(cat "$KS_TMP/sleep.err")"
-stack='(sleeper_loop|sleep_in_known_function);.*(do_nanosleep|hrtimer_nanosleep)_\[k\]'
-read -r m t pct < <($FOLDED share "$KS_TMP/sleep.folded" sleeper "$stack")
-ks_check "sleeper: >= 90% of its off-CPU time in the known nanosleep stack" \
+stack=';main;sleeper_loop;sleep_in_known_function;(__)?nanosleep;(__)?clock_nanosleep;.*'
+stack+='(do_nanosleep|hrtimer_nanosleep)_\[k\]'
+read -r m t pct < <($FOLDED share "$KS_TMP/sleep.folded" sleeper "^sleeper;sleep;.*$stack")
+ks_check "sleeper: >= 90% of its off-CPU time under \"sleep\" in main -> ... -> nanosleep" \
 	"$(ks_true "$t > 0 && $pct >= 90"; echo $?)" \
 	"expected >= 90%, saw $pct% of $t us; top: $(sort -t' ' -k2 -nr "$KS_TMP/sleep.folded" | head -2)"
-read -r ms ts pcts < <($FOLDED share "$KS_TMP/sleep.folded" sleeper "^sleeper;sleep;.*$stack")
-ks_check "sleeper: reason of the known stack is \"sleep\" (>= 80% of it)" \
-	"$(ks_true "$m > 0 && $ms >= 0.8 * $m"; echo $?)" \
-	"expected >= 80% of $m us as sleep, saw $ms us"
 ks_check "sleeper: total off-CPU within 10% of the 3 s observed" \
 	"$(ks_true "$t >= 2700000 && $t <= 3300000"; echo $?)" "expected 2.7-3.3 s, saw $t us"
-grep -q "frame-pointer" "$KS_TMP/sleep.err"
-ks_check "folded: accounting on stderr says user stacks are frame-pointer walks" $? \
-	"a frame-pointer note, saw: $(cat "$KS_TMP/sleep.err")"
+grep -q "unwound with CFI" "$KS_TMP/sleep.err" &&
+	grep -Eq "user stacks unwound to the thread entry: [0-9]+ of [0-9]+ \((9[0-9]|100)\." \
+		"$KS_TMP/sleep.err"
+ks_check "folded: accounting on stderr: CFI-unwound user stacks, >= 90% complete" $? \
+	"a CFI note and >= 90% complete, saw: $(cat "$KS_TMP/sleep.err")"
+kill "$pid" 2>/dev/null
+
+# 1b. The same with --unwind fp: frame-pointer walks stop in libc (no frame
+#     pointers there or in the workload): main is not reached, and the
+#     accounting says the stacks are frame-pointer walks.
+ks_spawn "$WL/offcpu_sleep" 3
+pid=$KS_LAST_PID
+sleep 0.2
+"$KSCOPE" offcpu -p "$pid" -d 1 --unwind fp -f folded -o "$KS_TMP/sleepfp.folded" \
+	2> "$KS_TMP/sleepfp.err"
+read -r m t pct < <($FOLDED share "$KS_TMP/sleepfp.folded" sleeper "$stack")
+grep -q "frame-pointer walks" "$KS_TMP/sleepfp.err"
+fpnote=$?
+ks_check "--unwind fp: the chain to main is not seen, the accounting says frame pointers" \
+	"$(ks_true "$t > 0 && $pct < 10 && $fpnote == 0"; echo $?)" \
+	"expected < 10% with main and a frame-pointer note, saw $pct% of $t us: $(cat "$KS_TMP/sleepfp.err")"
 kill "$pid" 2>/dev/null
 
 # 2. Four CPU-bound processes pinned to one CPU: their off-CPU time is
@@ -82,17 +101,28 @@ ks_check "offcpu -m above -M exits 2" "$([ $? = 2 ]; echo $?)" "exit 2"
 "$KSCOPE" offcpu --cgroup /nonexistent -d 1 > /dev/null 2>&1
 ks_check "offcpu --cgroup missing dir exits 1" "$([ $? = 1 ]; echo $?)" "exit 1"
 
-# 5. The fallbacks: raw_tp and classic tracepoints see the same sleeper.
+# 5. The fallbacks: raw_tp and classic tracepoints see the same sleeper,
+#    with frame-pointer user stacks, and say so (accounting note and an
+#    "unavailable" entry for CFI-unwound off-CPU user stacks).
 for kind in raw_tp tracepoint; do
 	ks_spawn "$WL/offcpu_sleep" 3
 	p2=$KS_LAST_PID
 	sleep 0.2
-	KSCOPE_TP=$kind "$KSCOPE" offcpu -p "$p2" -T -d 1.5 --no-stacks --json > "$KS_TMP/$kind.json" 2>&1
-	s=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(d['attach'], int(sum(t['offcpu_us']['sleep'] for t in d['tasks'] if t['comm']=='sleeper')))" "$KS_TMP/$kind.json" 2>/dev/null)
-	read -r att us <<< "$s"
-	ks_check "offcpu with $kind: attached so and sees the sleeper's sleep" \
-		"$(ks_true "\"$att\" == \"$kind\" && ${us:-0} >= 1200000"; echo $?)" \
-		"attach $kind and >= 1.2 s of sleep, saw '$s'"
+	KSCOPE_TP=$kind "$KSCOPE" offcpu -p "$p2" -T -d 1.5 --json > "$KS_TMP/$kind.json" 2>&1
+	s=$(python3 - "$KS_TMP/$kind.json" <<'PY' 2>/dev/null
+import json, sys
+d = json.load(open(sys.argv[1]))
+us = sum(t["offcpu_us"]["sleep"] for t in d["tasks"] if t["comm"] == "sleeper")
+fp = "frame-pointer walks" in d["accounting"]["notes"] and \
+     any(g["signal"] == "off-CPU user stacks (CFI)" for g in d["unavailable"])
+print(d["attach"], int(us), "fp-said" if fp else "fp-unsaid")
+PY
+)
+	read -r att us fp <<< "$s"
+	ks_check "offcpu with $kind: attached so, sees the sleeper's sleep, says FP user stacks" \
+		"$(ks_true "\"$att\" == \"$kind\" && ${us:-0} >= 1200000 && \"$fp\" == \"fp-said\""; \
+		   echo $?)" \
+		"attach $kind, >= 1.2 s of sleep and an FP note + gap, saw '$s'"
 	kill "$p2" 2>/dev/null
 done
 exit 0

@@ -124,6 +124,33 @@ static void collect_loop__interval_and_duration__reports_then_last(void **state)
 	assert_int_equal(n_reports, 1);
 }
 
+static int n_polls;
+static int count_poll(void *ctx, int timeout_ms)
+{
+	n_polls++;
+	assert_in_range(timeout_ms, 0, 100);
+	usleep(timeout_ms * 1000);
+	return 0;
+}
+
+static int fail_poll(void *ctx, int timeout_ms)
+{
+	return -EIO;
+}
+
+static void collect_loop_poll__polls_between_reports__errors_end_it(void **state)
+{
+	struct ks_collect_opts o = { .sz = sizeof(o), .duration = 0.35 };
+
+	n_reports = n_polls = 0;
+	assert_int_equal(ks_collect_loop_poll(&o, count_report, count_poll, NULL), 7);
+	assert_int_equal(n_reports, 1);
+	assert_in_range(n_polls, 3, 8);
+	n_reports = 0;
+	assert_int_equal(ks_collect_loop_poll(&o, count_report, fail_poll, NULL), -EIO);
+	assert_int_equal(n_reports, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -134,6 +161,7 @@ int main(void)
 		cmocka_unit_test(cgroup_id__cgroup2_dir__inode),
 		cmocka_unit_test(collect_alive__no_pids_or_self__true),
 		cmocka_unit_test(collect_loop__interval_and_duration__reports_then_last),
+		cmocka_unit_test(collect_loop_poll__polls_between_reports__errors_end_it),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

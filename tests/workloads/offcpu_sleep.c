@@ -1,14 +1,14 @@
-// build: -O1 -g -fno-omit-frame-pointer -fno-inline -fno-optimize-sibling-calls
-// link: -lpthread
+// build: -O1 -g -fomit-frame-pointer -fno-inline -fno-optimize-sibling-calls
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Off-CPU in a known place: one thread ("sleeper") sleeps 10 ms at a time in
- * sleep_in_known_function() for SECS seconds, then prints the total time it
- * spent in those sleeps (ns, CLOCK_MONOTONIC) on stdout. The main thread
- * only waits for it (blocked in pthread_join, one long off-CPU period).
+ * Off-CPU in a known place: the process ("sleeper") sleeps 10 ms at a time
+ * in main -> sleeper_loop -> sleep_in_known_function -> nanosleep for SECS
+ * seconds, then prints the total time it spent in those sleeps (ns,
+ * CLOCK_MONOTONIC) on stdout. Built without frame pointers, like libc's
+ * nanosleep and clock_nanosleep it calls: only a CFI unwind of the user
+ * stack sees the whole chain down to main.
  *   offcpu_sleep SECS
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,22 +43,12 @@ __attribute__((noinline)) void sleeper_loop(void)
 	}
 }
 
-static void *sleeper(void *arg)
-{
-	prctl(PR_SET_NAME, "sleeper");
-	sleeper_loop();
-	return NULL;
-}
-
 int main(int argc, char **argv)
 {
-	pthread_t t;
-
 	if (argc > 1)
 		secs = atof(argv[1]);
-	if (pthread_create(&t, NULL, sleeper, NULL))
-		return 1;
-	pthread_join(t, NULL);
+	prctl(PR_SET_NAME, "sleeper");
+	sleeper_loop();
 	printf("%llu\n", slept_ns);
 	return 0;
 }
