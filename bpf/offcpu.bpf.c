@@ -32,11 +32,14 @@
  * summed, and sent to the "events" ring buffer instead of being summed
  * here: user space unwinds the copy with CFI and sums the periods by the
  * same key (user/offcpu.c). Measured on 8 threads sleeping 100 us at a time
- * (every period copied, ~55000/s): sys_exit 2.2-2.6 us per run against
- * 1.3 us with a frame-pointer walk (--unwind fp), user space ~2 us per
- * period to unwind. No wakeup per record, unless a quarter of the buffer is
- * unread; a copy that does not fit keeps its time in "offcpu" under
- * KS_STACK_LOST and is counted (KS_DROP_RINGBUF).
+ * (every period copied, ~50000/s, scripts/bench-offcpu-stacks.sh): sys_exit
+ * 2.3-2.6 us per run against 0.75-1.0 us with a frame-pointer walk
+ * (--unwind fp); per copied period ~4.6 us (the 8 KiB copy ~2.2 us, the ring
+ * buffer output ~1.6 us) against ~1.3 us per walk; user space ~2.2 us per
+ * period to unwind. Ping-pong (periods far under 100 us) costs what it did.
+ * No wakeup per record, unless a quarter of the buffer is unread; a copy
+ * that does not fit keeps its time in "offcpu" under KS_STACK_LOST and is
+ * counted (KS_DROP_RINGBUF).
  *
  * Only periods that blocked inside a system call are deferred to its
  * sys_exit (orig_ax is the call's number, ax still -ENOSYS: it has not

@@ -79,11 +79,11 @@ struct ks_offcpu_opts {
 	bool threads;			/* rows and stacks per thread */
 	bool no_stacks;			/* reasons and totals only: cheapest */
 	bool no_user;			/* kernel stacks only */
-	bool fp_only;			/* --unwind fp: frame-pointer user stacks, no copies */
 	bool wakers;			/* --wakers */
 	__u64 min_us, max_us;		/* -m / -M on the whole off-CPU period (0: none) */
 	__u64 stack_min_us;		/* kernel stacks only for periods this long (tp_btf) */
 	struct ks_symbolizer *syms;	/* shared symbolizer (NULL: own one) */
+	bool fp_only;			/* --unwind fp: frame-pointer user stacks, no copies */
 };
 
 struct ks_offcpu;
