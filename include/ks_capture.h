@@ -75,6 +75,22 @@ const struct ks_capture_meta *ks_capture_reader__meta(const struct ks_capture_re
  * below); -EBADMSG / -E2BIG / -ENOMEM / -EIO: error (see __error()).
  */
 int ks_capture_reader__next(struct ks_capture_reader *r, struct ks_model *m);
+/*
+ * Positions to come back to (top -i steps back): where the reader stands,
+ * before its next chunk, and how much of the capture's dictionary it had.
+ */
+struct ks_capture_pos {
+	uint64_t off;
+	unsigned int chunk;
+	size_t nstrs, nframes;
+};
+void ks_capture_reader__tell(const struct ks_capture_reader *r, struct ks_capture_pos *pos);
+/*
+ * Go back to a position __tell() gave on this reader; reading goes on in
+ * order from there (a position beyond the dictionary read so far is
+ * -EINVAL: read forward to it instead). 0 or -errno.
+ */
+int ks_capture_reader__seek(struct ks_capture_reader *r, const struct ks_capture_pos *pos);
 /* True when the file ended inside a chunk or without an END chunk. */
 bool ks_capture_reader__truncated(const struct ks_capture_reader *r);
 /* Chunks of unknown type skipped so far. */

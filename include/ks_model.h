@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "ks_types.h"
+#include "ks_procs.h"
 #include "ks_profile.h"
 
 struct ks_task {
@@ -55,6 +56,30 @@ struct ks_gap {
 	char reason[160];
 };
 
+/*
+ * One /proc reading (include/ks_procs.h): every process or thread with its
+ * metadata and cumulative tick counters, and the system counters. The top
+ * view turns two of them into CPU% and faults/s; a capture keeps one per
+ * interval so that `top -i FILE` replays without this machine's /proc.
+ */
+struct ks_procs_sample {
+	uint64_t t_ns;			/* CLOCK_MONOTONIC of the reading */
+	double wall;			/* the same instant, time(2) seconds */
+	uint32_t hz;			/* clock ticks per second of the tick counters */
+	bool threads;			/* rows are threads (KS_PROCS_THREADS) */
+	bool cgroups;			/* ks_proc.cgroup filled (KS_PROCS_CGROUP) */
+	size_t n, cap;
+	struct ks_proc *procs;
+	struct ks_sys sys;
+};
+
+struct ks_procs_sample *ks_procs_sample__new(void);
+void ks_procs_sample__free(struct ks_procs_sample *s);
+/* Empty it (keeps the allocation). */
+void ks_procs_sample__reset(struct ks_procs_sample *s);
+/* Append a copy of @p. 0 or -ENOMEM. */
+int ks_procs_sample__add(struct ks_procs_sample *s, const struct ks_proc *p);
+
 struct ks_model {
 	uint64_t t_start_ns, t_end_ns;	/* CLOCK_MONOTONIC interval bounds */
 	double wall_start;		/* time(2) of t_start, for captures */
@@ -75,6 +100,13 @@ struct ks_model {
 	struct ks_profile *offcpu;	/* value in us; may be NULL */
 	struct ks_profile *locks;	/* value in us; may be NULL */
 
+	/*
+	 * /proc at the end of the interval, and at its start when no earlier
+	 * interval holds that (a capture's first): what `top -i` needs. NULL
+	 * when not taken; owned by the model, dropped by ks_model__reset().
+	 */
+	struct ks_procs_sample *procs, *procs_start;
+
 	uint64_t lost;			/* events lost by any collector this interval */
 	size_t ngaps;
 	struct ks_gap gaps[32];
@@ -82,7 +114,7 @@ struct ks_model {
 
 struct ks_model *ks_model__new(void);
 void ks_model__free(struct ks_model *m);
-/* Empty the per-interval data (keeps allocations). */
+/* Empty the per-interval data (keeps allocations; drops the /proc samples). */
 void ks_model__reset(struct ks_model *m);
 struct ks_task *ks_model__task(struct ks_model *m, uint32_t pid, uint32_t tgid, const char *comm);
 struct ks_task *ks_model__find(const struct ks_model *m, uint32_t pid);

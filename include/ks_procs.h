@@ -18,6 +18,7 @@ struct ks_proc {
 	uint32_t tgid;
 	uint32_t ppid;
 	uint32_t uid;
+	char user[16];			/* name of uid where it was read; "": look it up here */
 	char comm[KS_COMM_LEN];
 	char state;			/* R S D Z T t X I ... */
 	uint64_t cpu_ticks;		/* utime + stime, clock ticks */
@@ -40,6 +41,19 @@ int ks_proc_parse_stat(const char *buf, struct ks_proc *p);
  * vanish while being read are skipped. Returns the number of rows or -errno.
  */
 int ks_procs_scan(unsigned int flags, int (*cb)(void *ctx, const struct ks_proc *p), void *ctx);
+struct ks_procs_sample;
+/*
+ * Take a reading (include/ks_model.h): ks_procs_scan() with @flags, user
+ * names resolved, the system counters (ks_sys_read; left empty when they
+ * cannot be read). 0 or the scan's -errno.
+ */
+int ks_procs_sample__take(struct ks_procs_sample *s, unsigned int flags);
+/*
+ * Keep only the rows of the processes in @pids (npids 0: all) and of the
+ * cgroup @cgroup_id (0: any; needs a sample taken with KS_PROCS_CGROUP).
+ */
+void ks_procs_sample__filter(struct ks_procs_sample *s, const uint32_t *pids, int npids,
+			     uint64_t cgroup_id);
 /* A user name for @uid (cached; the number when there is no name). */
 const char *ks_user_name(uint32_t uid);
 long ks_clock_ticks(void);		/* sysconf(_SC_CLK_TCK) */

@@ -45,6 +45,12 @@ struct ks_runqlat_opts {
 	__u64 cgroup_id;		/* --cgroup (0: any) */
 	enum ks_runq_group group;
 	bool no_counts;			/* skip the per-task switch counts (cheaper) */
+	/*
+	 * Time waits from sched_wakeup to sched_switch with our own clock reads
+	 * (bcc/libbpf-tools runqlat's definition) instead of the scheduler's
+	 * sched_info accounting (the default where the kernel has it).
+	 */
+	bool wakeup_clock;
 };
 
 /* A per-cgroup row, when grouping by cgroup. */
@@ -69,6 +75,8 @@ int ks_runqlat__read(struct ks_runqlat *c, struct ks_model *m);
 const struct ks_runq_cgroup *ks_runqlat__cgroups(const struct ks_runqlat *c, size_t *n);
 /* Attach kind in use: "tp_btf", "raw_tp", "tracepoint". */
 const char *ks_runqlat__attach_kind(const struct ks_runqlat *c);
+/* "sched_info" (the scheduler's run-queue clock) or "wakeup" (ours). */
+const char *ks_runqlat__clock(const struct ks_runqlat *c);
 void ks_runqlat__free(struct ks_runqlat *c);
 #endif
 

@@ -31,6 +31,37 @@ struct ks_sc_val {
 /* Latency histograms are per syscall number (of the -p/--cgroup tasks). */
 #define KS_SC_MAX_NR	1024
 
+/*
+ * Per-CPU row cache in front of the "rows" hash: slot hash(tgid, nr), claimed
+ * by the first row that lands there and never evicted by BPF; its counts
+ * are cumulative (user space diffs them). Rows that find their slot taken go
+ * to the hash. Saves the hash lookup (~55 ns here) on most syscalls.
+ */
+#define KS_SC_CACHE	1024
+
+struct ks_sc_slot {
+	__u32 tgid;
+	__u32 nr;
+	__u32 max_epoch;	/* "epoch" (bss) when max_ns was last raised */
+	__u32 pad;
+	struct ks_sc_val v;
+};
+
+static inline __u32 ks_sc_slot_of(__u32 tgid, __u32 nr)
+{
+	return (tgid * 2654435761u + nr * 40503u) >> 8 & (KS_SC_CACHE - 1);
+}
+
+/*
+ * Adaptive latency sampling (on by default): while a CPU makes more than
+ * about 100k syscalls/s, only one call in 2^shift is timed (shift <= 6),
+ * picked by a per-CPU xorshift. Counts and errors stay exact; totals and
+ * averages are estimated from the timed calls, and output says so.
+ */
+#define KS_SC_SAMPLE_MAX_SHIFT	6
+#define KS_SC_SAMPLE_GAP_NS	10000	/* timed calls closer than this: halve */
+#define KS_SC_UNTIMED		1	/* start "timestamp" of a call not timed */
+
 #ifndef __VMLINUX_H__
 #include <stdbool.h>
 #include <stddef.h>
@@ -42,6 +73,7 @@ struct ks_syscalls_opts {
 	int npids;
 	__u64 cgroup_id;		/* --cgroup (0: any) */
 	bool no_timing;			/* count and errors only: no sys_enter program */
+	bool exact_timing;		/* time every call, however high the rate */
 	bool per_thread;		/* rows keyed by tid */
 };
 

@@ -5,10 +5,13 @@
  * with interval deltas, short-lived process retention, sorting, filtering,
  * tree order and cgroup grouping. Unit-testable: no ncurses, no BPF.
  *
- * One interval:
+ * One interval comes from either source through ks_top__update(): live,
+ * a /proc reading (ks_procs_sample__take) and the collectors' model; in a
+ * replay (user/top_replay.c), both out of a capture. It runs:
  *	ks_top__begin(t, now_ns);
- *	ks_procs_scan(flags, ks_top__add_proc_cb, t);	(or ks_top__add_proc per row)
+ *	ks_top__add_proc(t, p) per row of the reading;
  *	ks_top__end(t, model);				(deltas, BPF merge, exited rows)
+ *	ks_top__set_sys(...);				(header)
  *	ks_top__arrange(t);				(sort + filter + tree -> t->order)
  */
 #ifndef KS_TOP_H
@@ -50,6 +53,20 @@ enum ks_top_have {
 	KS_HAVE_IO = 1 << 2,		/* biolat: IO p99 per process */
 	KS_HAVE_SYSC = 1 << 3,		/* syscalls: syscalls/s */
 	KS_HAVE_LOCK = 1 << 4,		/* lock waits attributed (OFF lock) */
+	KS_HAVE_PROCS = 1 << 5,		/* /proc: user, state, CPU%, faults, RSS, threads */
+};
+
+/* Replay (top -i FILE): where the shown interval lies in its capture. */
+struct ks_top_cursor {
+	bool replay;			/* false: live data */
+	size_t pos, count;		/* shown interval, 1-based, of count */
+	double offset_s;		/* its end, seconds after the capture's start */
+	bool end;			/* the last interval: nothing follows */
+	bool threads;			/* the capture's rows are threads (record -T) */
+	bool cgroups;			/* it has cgroup paths (rows per cgroup) */
+	char file[128];
+	char host[128];
+	char kernel[128];
 };
 
 struct ks_top_row {
@@ -112,8 +129,12 @@ struct ks_top {
 
 	/* the interval */
 	uint64_t t_prev_ns, t_now_ns;
+	double wall;			/* wall clock at t_now (time(2) seconds); 0: unknown */
 	double interval_s;
 	int generation;			/* intervals completed */
+	uint32_t hz;			/* clock ticks per second of the tick counters; 0: ours */
+	bool tasks_only;		/* no /proc reading: rows are the collectors' tasks */
+	struct ks_top_cursor cursor;
 
 	/* rows of the last interval; order = visible rows, arranged */
 	size_t nrows, rows_cap;
@@ -145,6 +166,16 @@ int ks_top__end(struct ks_top *t, const struct ks_model *m);
 void ks_top__set_sys(struct ks_top *t, const struct ks_sys *s, const struct ks_model *m,
 		     const struct ks_self_cost *self);
 
+/*
+ * One interval from either source: the /proc reading @s (NULL: none, rows
+ * from @m's tasks), the collectors' model @m (NULL: none) and our own cost
+ * @self (NULL: n/a). Runs begin, add_proc, end, set_sys and arrange.
+ */
+int ks_top__update(struct ks_top *t, const struct ks_procs_sample *s, const struct ks_model *m,
+		   const struct ks_self_cost *self);
+/* Forget the previous interval (a replay jumped): the next one has no deltas. */
+void ks_top__forget(struct ks_top *t);
+
 /* Sort, filter, tree: fills t->order. */
 void ks_top__arrange(struct ks_top *t);
 /* First visible row at or after position @from whose comm/user/pid contains @s; -1. */
@@ -156,8 +187,19 @@ const char *ks_top_col_name(enum ks_top_col c);		/* "CPU%", "RUNQp99" */
 const char *ks_top_col_key(enum ks_top_col c);		/* JSON/CSV key: "cpu_pct" */
 bool ks_top_col_available(const struct ks_top *t, enum ks_top_col c);
 
-/* Batch output of the arranged rows, one print path per format. */
+/*
+ * When the shown interval ended, local time ("12:03:07", with @date
+ * "2024-05-01 12:03:07"); in a replay followed by the offset into the
+ * capture and the cursor: "12:03:07 +00:17 [18/60]".
+ */
+void ks_top__time_str(const struct ks_top *t, char *buf, size_t n, bool date);
+
+/*
+ * Batch output of the arranged rows, one print path per format; @first:
+ * the first interval printed (CSV writes its header line then).
+ */
 enum ks_top_format { KS_TOP_TEXT, KS_TOP_JSON, KS_TOP_CSV };
-void ks_top__print(const struct ks_top *t, FILE *f, enum ks_top_format fmt, size_t max_rows);
+void ks_top__print(const struct ks_top *t, FILE *f, enum ks_top_format fmt, size_t max_rows,
+		   bool first);
 
 #endif /* KS_TOP_H */

@@ -2,7 +2,9 @@
 /*
  * The interactive top screen (user/top_ui.c): ncurses drawing of struct
  * ks_top and a key table. Collection stays with the caller, behind @ops:
- * the UI asks for a new interval when one is due and only draws.
+ * the UI asks for a new interval when one is due and only draws. The same
+ * screen replays a capture when @ops has a step(): REPLAY and the time
+ * cursor in the header, t / T step, playback instead of refresh.
  */
 #ifndef KS_TOP_UI_H
 #define KS_TOP_UI_H
@@ -14,8 +16,16 @@
 
 struct ks_top_ui_ops {
 	void *ctx;
-	/* Collect one interval into the ks_top (scan, read collectors, arrange). */
+	/*
+	 * Collect one interval into the ks_top (scan, read collectors, arrange);
+	 * in a replay, show the next one (-ERANGE past the end).
+	 */
 	int (*collect)(void *ctx);
+	/*
+	 * Replay only (NULL: live): show the interval @delta away from the
+	 * shown one, 0 for the same one again; -ERANGE past either end.
+	 */
+	int (*step)(void *ctx, long delta);
 	/* Rows per thread or per process: collectors may need reopening. */
 	int (*set_threads)(void *ctx, bool threads);
 	/* Process view: start per-process stack collection; read it; stop. */

@@ -30,9 +30,11 @@ CASES=(
 	"pingpong|kscope offcpu --no-stacks||$KSCOPE offcpu --no-stacks"
 	"pingpong|libbpf-tools offcputime||/usr/sbin/offcputime"
 	"pingpong|kscope runqlat|0.97|$KSCOPE runqlat"
+	"pingpong|kscope runqlat --wakeup-clock||$KSCOPE runqlat --wakeup-clock"
 	"pingpong|libbpf-tools runqlat||/usr/sbin/runqlat"
 	"sysc|empty BPF enter/exit (floor)||$BENCH/bench-floor"
 	"sysc|kscope syscalls|floor-0.05|$KSCOPE syscalls"
+	"sysc|kscope syscalls --exact-timing||$KSCOPE syscalls --exact-timing"
 	"sysc|kscope syscalls -c||$KSCOPE syscalls -c"
 	"sysc|libbpf-tools syscount||/usr/sbin/syscount"
 )
@@ -129,6 +131,7 @@ for p in json.load(sys.stdin):
     print(p["id"], p.get("run_time_ns", 0), p.get("run_cnt", 0), p["name"])'
 }
 for c in "$BENCH/bench-floor|floor" "$KSCOPE syscalls|kscope syscalls" \
+	 "$KSCOPE syscalls --exact-timing|kscope syscalls --exact-timing" \
 	 "$KSCOPE syscalls -c|kscope syscalls -c" "/usr/sbin/syscount|libbpf-tools syscount"; do
 	IFS='|' read -r cmd label <<< "$c"
 	prog_stats > "$BENCH/ps.before"

@@ -35,3 +35,12 @@ ks_need_root() {
 }
 # Float comparison helper: ks_awk 'EXPR' -> exit status 0 if true.
 ks_true() { awk "BEGIN { exit !($1) }"; }
+# The top view in tmux: the test sets S to its tmux session name.
+ks_pane() { tmux capture-pane -p -t "$S"; }
+# first table row after the header line that starts with "PID"
+ks_first_row() { ks_pane | awk '/^ *PID /{getline; print; exit}'; }
+ks_wait_pane() {	# ks_wait_pane REGEX SECS: until the screen shows REGEX
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do ks_pane | grep -qE "$1" && return 0; sleep 0.1; done
+	return 1
+}

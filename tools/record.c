@@ -9,6 +9,7 @@
 #include "ks_capture.h"
 #include "ks_collect.h"
 #include "ks_collectors.h"
+#include "ks_procs.h"
 #include "ks_util.h"
 
 static void usage(FILE *f)
@@ -32,6 +33,9 @@ static void usage(FILE *f)
 "  -p, --pid PID[,PID]    only these processes\n"
 "      --cgroup PATH      only tasks in this cgroup v2 directory\n"
 "  -T, --threads          rows and stacks per thread\n"
+"      --no-procs         no /proc reading per interval (by default each interval\n"
+"                         keeps every process's user, state, CPU ticks, RSS and\n"
+"                         threads, for `top -i`; without them those read n/a)\n"
 "\n"
 "Examples:\n"
 "  kscope record -d 60 -o run.kscap            # one minute, whole system\n"
@@ -39,13 +43,18 @@ static void usage(FILE *f)
 "  kscope report -i run.kscap -o run.html\n");
 }
 
-enum { OPT_COLLECTORS = 0x2000, OPT_MODE };
+enum { OPT_COLLECTORS = 0x2000, OPT_MODE, OPT_NO_PROCS };
 
 struct rec {
 	struct ks_collectors *c;
 	struct ks_capture_writer *w;
 	struct ks_model *m;
 	unsigned int chunks;
+	/* /proc readings for top -i; procs_start: before the first interval */
+	bool procs;
+	unsigned int procs_flags;
+	const struct ks_collect_opts *co;
+	struct ks_procs_sample *procs_start;
 };
 
 /* between ticks: drain the streaming collectors' ring buffers */
@@ -54,16 +63,38 @@ static int drain(void *ctx, int timeout_ms)
 	return ks_collectors__poll(((struct rec *)ctx)->c, timeout_ms);
 }
 
+/* The /proc side of an interval, filtered like the collectors. NULL: failed. */
+static struct ks_procs_sample *take_procs(const struct rec *r)
+{
+	struct ks_procs_sample *s = ks_procs_sample__new();
+	int err = s ? ks_procs_sample__take(s, r->procs_flags) : -ENOMEM;
+
+	if (err) {
+		ks_warn("reading /proc: %s; interval recorded without it", strerror(-err));
+		ks_procs_sample__free(s);
+		return NULL;
+	}
+	ks_procs_sample__filter(s, r->co->pids, r->co->npids, r->co->cgroup_id);
+	return s;
+}
+
 static int tick(void *ctx, bool last)
 {
 	struct rec *r = ctx;
+	/* /proc first: reading the collectors (symbolizing) takes a while */
+	struct ks_procs_sample *procs = r->procs ? take_procs(r) : NULL;
 	int err;
 
 	err = ks_collectors__read(r->c, r->m);
 	if (err) {
+		ks_procs_sample__free(procs);
 		ks_err("cannot read the collectors: %s", strerror(-err));
 		return err;
 	}
+	/* the model owns them now */
+	r->m->procs = procs;
+	r->m->procs_start = r->procs_start;
+	r->procs_start = NULL;
 	err = ks_capture_writer__write(r->w, r->m);
 	if (err) {
 		ks_err("cannot write the capture: %s", strerror(-err));
@@ -80,6 +111,7 @@ static int cmd_record(int argc, char **argv)
 		{ "collectors", required_argument, NULL, OPT_COLLECTORS },
 		{ "freq", required_argument, NULL, 'F' },
 		{ "mode", required_argument, NULL, OPT_MODE },
+		{ "no-procs", no_argument, NULL, OPT_NO_PROCS },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -87,7 +119,7 @@ static int cmd_record(int argc, char **argv)
 	struct ks_collect_opts co = { .sz = sizeof(co) };
 	struct ks_collectors_opts cc = { .sz = sizeof(cc) };
 	struct ks_capture_writer_opts wo = { .sz = sizeof(wo) };
-	struct rec r = {};
+	struct rec r = { .procs = true, .co = &co };
 	char cmdline[512] = "", bad[64];
 	unsigned long v;
 	int ch, err, i, ret = KS_EXIT_FAIL;
@@ -124,6 +156,9 @@ static int cmd_record(int argc, char **argv)
 			wo.mode = v;
 			break;
 		}
+		case OPT_NO_PROCS:
+			r.procs = false;
+			break;
 		default:
 			return ks_usage_error(cmd, "invalid option");
 		}
@@ -163,6 +198,11 @@ static int cmd_record(int argc, char **argv)
 	r.m = ks_model__new();
 	if (!r.w || !r.m)
 		goto cleanup;
+	if (r.procs) {
+		r.procs_flags = (co.threads ? KS_PROCS_THREADS : 0) |
+				(co.cgroup_id ? KS_PROCS_CGROUP : 0);
+		r.procs_start = take_procs(&r);
+	}
 	fprintf(stderr, "Recording (%s) to %s every %gs%s... Hit Ctrl-C to end.\n",
 		ks_collectors__names(r.c), co.output, co.interval,
 		co.npids ? " for the given processes" : "");
@@ -181,6 +221,7 @@ cleanup:
 				(unsigned long long)bytes, ret ? " (incomplete)" : "");
 		}
 	}
+	ks_procs_sample__free(r.procs_start);
 	ks_model__free(r.m);
 	ks_collectors__free(r.c);
 	return ret;

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kscope top: the live, kernel-assisted top view. Wiring only: the /proc
- * scanner (user/procs.c), the collectors (runqlat, offcpu; profiler and
- * per-process offcpu stacks for the process view), the model side
- * (user/top_model.c) and either the screen (user/top_ui.c) or batch output.
+ * kscope top: the live, kernel-assisted top view, or the replay of a
+ * capture (-i FILE). Wiring only: the interval comes either from the /proc
+ * scanner (user/procs.c) and the collectors (runqlat, offcpu; profiler and
+ * per-process offcpu stacks for the process view), or from a capture
+ * (user/top_replay.c); the model side (user/top_model.c) takes both through
+ * ks_top__update, and either the screen (user/top_ui.c) or batch output
+ * shows it.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -23,6 +26,7 @@
 #include "ks_runqlat.h"
 #include "ks_syscalls.h"
 #include "ks_top.h"
+#include "ks_top_replay.h"
 #include "ks_top_ui.h"
 #include "ks_util.h"
 
@@ -30,16 +34,26 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: kscope top [-b] [-n COUNT] [-i SECONDS] [--format text|json|csv] [options]\n"
+"       kscope top -i CAPTURE [-b] [-n COUNT] [-d TENTHS] [--format ...] [options]\n"
 "\n"
 "Live top view with kernel-assisted columns: run-queue latency, off-CPU time\n"
 "by reason (waiting for CPU, I/O, sleep, lock), I/O latency, syscalls, page\n"
 "faults and context switches per process. Signals a collector cannot give\n"
 "show as n/a and are listed with the reason.\n"
+"With a capture (kscope record -o FILE), the same view replays it interval\n"
+"by interval, marked REPLAY: no BPF, no root, nothing read from this\n"
+"machine's /proc (users, RSS, threads are the recorded ones).\n"
 "\n"
 "  -b, --batch          no screen: print every interval (for scripts, pipes)\n"
-"  -n, --iterations N   stop after N intervals (batch; default: until Ctrl-C)\n"
-"  -i, --interval SECS  refresh interval (default 1.5; 0.1 .. 3600)\n"
-"  -d, --delay TENTHS   htop's spelling of -i, in tenths of a second\n"
+"  -n, --iterations N   stop after N intervals (batch; default: until Ctrl-C,\n"
+"                       or the whole capture)\n"
+"  -i SECS | CAPTURE    a number is the refresh interval (default 1.5;\n"
+"                       0.1 .. 3600), anything else a capture to replay\n"
+"                       (write ./5 for a capture file named 5)\n"
+"      --interval SECS  refresh interval, only a number\n"
+"      --input CAPTURE  replay this capture, whatever its name\n"
+"  -d, --delay TENTHS   htop's refresh interval, in tenths of a second; in a\n"
+"                       replay the playback speed (default: as recorded)\n"
 "      --format FMT     batch output: text (default), json (one object per\n"
 "                       interval with a \"processes\" array), csv\n"
 "  -s, --sort COL       sort column: cpu, runq, runq_avg, off, io, sysc, faults,\n"
@@ -59,15 +73,24 @@ static void usage(FILE *f)
 "Keys: F6 < > sort column, I invert, / search, \\ filter, t tree, H threads,\n"
 "      C cgroups, space/Z pause, k signal, + - interval, Enter process view,\n"
 "      h ? F1 help, q F10 quit.\n"
+"Replay: t / T next / previous interval (pauses), space/Z play / pause\n"
+"      (one interval per refresh), + - playback speed, F5 tree, k refused.\n"
+"      The header shows REPLAY, host and kernel of the capture and the time\n"
+"      cursor: wall clock, offset, interval (12:03:07 +00:17 [18/60]).\n"
 "\n"
 "Examples:\n"
 "  kscope top                           # interactive\n"
 "  kscope top -s runq                   # worst run-queue latency first\n"
 "  kscope top -b -n 3 -i 1 --format json | jq '.processes[0]'\n"
-"  kscope top -b -n 1 -H -f nginx       # threads of nginx, once\n");
+"  kscope top -b -n 1 -H -f nginx       # threads of nginx, once\n"
+"  kscope record -d 60 -o run.kscap && kscope top -i run.kscap\n"
+"  kscope top -i run.kscap -b --format json   # every interval, with its time\n");
 }
 
-enum { OPT_FORMAT = 0x2000, OPT_BY_CGROUP, OPT_NO_BPF, OPT_LOCKS, OPT_NO_SYSC };
+enum {
+	OPT_FORMAT = 0x2000, OPT_BY_CGROUP, OPT_NO_BPF, OPT_LOCKS, OPT_NO_SYSC, OPT_INTERVAL,
+	OPT_INPUT,
+};
 
 struct top_ctx {
 	struct ks_top *t;
@@ -80,6 +103,8 @@ struct top_ctx {
 	bool no_bpf, no_sysc, want_locks;
 	char bpf_reason[128], io_reason[96], sc_reason[96], lk_reason[96];
 	int stats_fd;
+	struct ks_procs_sample *sample;	/* live: this interval's /proc reading */
+	struct ks_top_replay *replay;	/* -i CAPTURE */
 	/* process view */
 	uint32_t dpid;
 	struct ks_profiler *prof;
@@ -163,7 +188,6 @@ static int top_refresh(void *ctx)
 {
 	struct top_ctx *c = ctx;
 	struct ks_self_cost self;
-	struct ks_sys sys;
 	int err;
 
 	ks_model__reset(c->m);
@@ -192,20 +216,12 @@ static int top_refresh(void *ctx)
 			      "off by default (futex waits streamed with stacks cost more); "
 			      "--locks; futex waits count as sleep");
 
-	ks_top__begin(c->t, ks_now_ns());
-	err = ks_procs_scan((c->t->threads ? KS_PROCS_THREADS : 0) |
-			    (c->t->by_cgroup ? KS_PROCS_CGROUP : 0), ks_top__add_proc_cb, c->t);
+	err = ks_procs_sample__take(c->sample, (c->t->threads ? KS_PROCS_THREADS : 0) |
+				    (c->t->by_cgroup ? KS_PROCS_CGROUP : 0));
 	if (err < 0)
 		return err;
-	err = ks_top__end(c->t, c->m);
-	if (err)
-		return err;
-	memset(&sys, 0, sizeof(sys));
-	ks_sys_read(&sys);
 	ks_self_cost_read(&self, c->stats_fd >= 0);
-	ks_top__set_sys(c->t, &sys, c->m, &self);
-	ks_top__arrange(c->t);
-	return 0;
+	return ks_top__update(c->t, c->sample, c->m, &self);
 }
 
 static int top_set_threads(void *ctx, bool threads)
@@ -273,6 +289,71 @@ static const struct ks_model *top_model(void *ctx)
 	return ((struct top_ctx *)ctx)->m;
 }
 
+/* Replay: the interval after the shown one (at the start, the first). */
+static int replay_next(void *ctx)
+{
+	struct top_ctx *c = ctx;
+
+	return ks_top_replay__step(c->replay, c->t, 1);
+}
+
+static int replay_step(void *ctx, long delta)
+{
+	struct top_ctx *c = ctx;
+
+	return ks_top_replay__step(c->replay, c->t, delta);
+}
+
+static int replay_set_threads(void *ctx, bool threads)
+{
+	return -EOPNOTSUPP;	/* rows are what the capture recorded */
+}
+
+static int replay_detail_open(void *ctx, uint32_t pid)
+{
+	struct top_ctx *c = ctx;
+
+	top_detail_close(c);
+	c->dpid = pid;
+	c->dm = ks_model__new();
+	return c->dm ? 0 : -ENOMEM;
+}
+
+static const struct ks_model *replay_detail_read(void *ctx)
+{
+	struct top_ctx *c = ctx;
+
+	if (!c->dm || ks_top_replay__detail(c->replay, c->dpid, c->t->threads, c->dm))
+		return NULL;
+	return c->dm;
+}
+
+static const struct ks_model *replay_model(void *ctx)
+{
+	return ks_top_replay__model(((struct top_ctx *)ctx)->replay);
+}
+
+/* -i: a number is the refresh interval, anything else a capture. */
+static bool is_number(const char *s)
+{
+	char *end;
+
+	if (!((*s >= '0' && *s <= '9') || *s == '.' || *s == '-' || *s == '+'))
+		return false;
+	strtod(s, &end);
+	return end != s && !*end;
+}
+
+static int set_interval(const struct ks_cmd *cmd, const char *opt, const char *arg,
+			double *interval)
+{
+	if (ks_parse_seconds(arg, opt, interval))
+		return KS_EXIT_USAGE;
+	if (*interval < 0.1 || *interval > 3600)
+		return ks_usage_error(cmd, "%s must be 0.1 .. 3600 seconds", opt);
+	return 0;
+}
+
 static int parse_sort(const char *s, enum ks_top_col *out)
 {
 	static const struct { const char *name; enum ks_top_col col; } names[] = {
@@ -294,6 +375,70 @@ static int parse_sort(const char *s, enum ks_top_col *out)
 	return -EINVAL;
 }
 
+/* Batch: print intervals as they come, from the collectors or a capture. */
+static int run_batch(struct top_ctx *c, double interval, unsigned long count,
+		     enum ks_top_format fmt, unsigned long rows)
+{
+	unsigned long n;
+	int err;
+
+	if (!c->replay && (err = top_refresh(c))) {
+		/* live: a priming scan, then one report per interval */
+		ks_err("top: reading /proc: %s", strerror(-err));
+		return KS_EXIT_FAIL;
+	}
+	for (n = 0; (!count || n < count) && !ks_exiting; n++) {
+		if (c->replay) {
+			err = replay_next(c);
+			if (err == -ERANGE)
+				break;		/* the end of the capture */
+			if (err) {
+				ks_err("top: %s", ks_top_replay__error(c->replay));
+				return KS_EXIT_FAIL;
+			}
+		} else {
+			if (ks_sleep(interval) || ks_exiting)
+				break;
+			if ((err = top_refresh(c))) {
+				ks_err("top: reading /proc: %s", strerror(-err));
+				return KS_EXIT_FAIL;
+			}
+		}
+		ks_top__print(c->t, stdout, fmt, rows, n == 0);
+		if (ferror(stdout))
+			break;
+	}
+	return 0;
+}
+
+/* -i CAPTURE: settings the capture decides, the playback speed. */
+static int replay_open(struct top_ctx *c, const char *path, double *interval, bool interval_set)
+{
+	const struct ks_capture_meta *mt;
+	const struct ks_top_cursor *rc;
+	char msg[512];
+
+	c->replay = ks_top_replay__open(path, msg, sizeof(msg));
+	if (!c->replay) {
+		ks_err("%s", msg);
+		return -errno;
+	}
+	if (msg[0])
+		ks_warn("%s", msg);
+	mt = ks_top_replay__meta(c->replay);
+	if (!interval_set && mt->interval_s >= 0.1 && mt->interval_s <= 3600)
+		*interval = mt->interval_s;	/* as fast as it was recorded */
+	/* rows are what was recorded */
+	rc = ks_top_replay__cursor(c->replay);
+	if (c->t->threads && !rc->threads)
+		ks_warn("-H: %s has one row per process (record -T records threads)", path);
+	if (c->t->by_cgroup && !rc->cgroups) {
+		ks_warn("--by-cgroup: %s has no cgroup paths", path);
+		c->t->by_cgroup = false;
+	}
+	return 0;
+}
+
 static int cmd_top(int argc, char **argv);
 KS_COMMAND(top, 60, "Live top view with run-queue, off-CPU and I/O latency columns",
 	   cmd_top, usage);
@@ -303,7 +448,8 @@ static int cmd_top(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "batch", no_argument, NULL, 'b' },
 		{ "iterations", required_argument, NULL, 'n' },
-		{ "interval", required_argument, NULL, 'i' },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "input", required_argument, NULL, OPT_INPUT },
 		{ "delay", required_argument, NULL, 'd' },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "sort", required_argument, NULL, 's' },
@@ -324,9 +470,9 @@ static int cmd_top(int argc, char **argv)
 	enum ks_top_format fmt = KS_TOP_TEXT;
 	unsigned long count = 0, rows = 1000000, tenths;
 	double interval = 1.5;
-	bool batch = false;
+	bool batch = false, interval_set = false;
+	const char *input = NULL;
 	int ret = KS_EXIT_FAIL, opt, err;
-	unsigned long n;
 	struct ks_top *t;
 
 	t = ks_top__new();
@@ -344,17 +490,27 @@ static int cmd_top(int argc, char **argv)
 				goto usage_err;
 			break;
 		case 'i':
-			if (ks_parse_seconds(optarg, "-i", &interval))
-				goto usage_err;
-			if (interval < 0.1 || interval > 3600) {
-				ret = ks_usage_error(cmd, "-i must be 0.1 .. 3600 seconds");
+		case OPT_INTERVAL:
+			if (opt == 'i' && !is_number(optarg)) {
+				input = optarg;	/* -i CAPTURE */
+				break;
+			}
+			err = set_interval(cmd, opt == 'i' ? "-i" : "--interval", optarg,
+					   &interval);
+			if (err) {
+				ret = err;
 				goto out;
 			}
+			interval_set = true;
+			break;
+		case OPT_INPUT:
+			input = optarg;
 			break;
 		case 'd':
 			if (ks_parse_uint(optarg, "-d", 1, 36000, &tenths))
 				goto usage_err;
 			interval = tenths / 10.0;
+			interval_set = true;
 			break;
 		case OPT_FORMAT:
 			if (!strcmp(optarg, "text"))
@@ -421,25 +577,36 @@ static int cmd_top(int argc, char **argv)
 		/* like top: a pipe gets batch output */
 		batch = true;
 	}
-	if (!c.no_bpf && geteuid() != 0) {
-		/* still useful from /proc alone; say what is missing */
-		c.no_bpf = true;
-		snprintf(c.bpf_reason, sizeof(c.bpf_reason),
-			 "not root: BPF collectors need CAP_BPF + CAP_PERFMON");
-	}
 	ks_setup_signals();
-	if (!c.no_bpf) {
-		ks_libbpf_setup();
-		ks_bump_memlock();
-		c.stats_fd = ks_bpf_stats_enable();
+	if (input) {
+		if (c.want_locks || c.no_sysc) {
+			ret = ks_usage_error(cmd, "--locks and --no-syscalls choose live collectors; "
+					     "a capture has what was recorded");
+			goto out;
+		}
+		if (replay_open(&c, input, &interval, interval_set))
+			goto out;
+	} else {
+		if (!c.no_bpf && geteuid() != 0) {
+			/* still useful from /proc alone; say what is missing */
+			c.no_bpf = true;
+			snprintf(c.bpf_reason, sizeof(c.bpf_reason),
+				 "not root: BPF collectors need CAP_BPF + CAP_PERFMON");
+		}
+		if (!c.no_bpf) {
+			ks_libbpf_setup();
+			ks_bump_memlock();
+			c.stats_fd = ks_bpf_stats_enable();
+		}
+		c.m = ks_model__new();
+		c.sample = ks_procs_sample__new();
+		if (!c.m || !c.sample)
+			goto out;
+		collectors_open(&c);
 	}
-	c.m = ks_model__new();
-	if (!c.m)
-		goto out;
-	collectors_open(&c);
 
 	if (!batch) {
-		struct ks_top_ui_ops ops = {
+		struct ks_top_ui_ops live = {
 			.ctx = &c,
 			.collect = top_refresh,
 			.set_threads = top_set_threads,
@@ -448,33 +615,27 @@ static int cmd_top(int argc, char **argv)
 			.detail_close = top_detail_close,
 			.model = top_model,
 		};
+		struct ks_top_ui_ops replay = {
+			.ctx = &c,
+			.collect = replay_next,
+			.step = replay_step,
+			.set_threads = replay_set_threads,
+			.detail_open = replay_detail_open,
+			.detail_read = replay_detail_read,
+			.detail_close = top_detail_close,
+			.model = replay_model,
+		};
 
-		err = ks_top_ui_run(t, &interval, &ops);
+		err = ks_top_ui_run(t, &interval, c.replay ? &replay : &live);
 		if (err) {
-			ks_err("top: %s", strerror(-err));
+			ks_err("top: %s", c.replay && ks_top_replay__error(c.replay)[0] ?
+			       ks_top_replay__error(c.replay) : strerror(-err));
 			goto out;
 		}
 		ret = 0;
 		goto out;
 	}
-
-	/* batch: a priming scan, then one report per interval */
-	if ((err = top_refresh(&c))) {
-		ks_err("top: reading /proc: %s", strerror(-err));
-		goto out;
-	}
-	for (n = 0; !count || n < count; n++) {
-		if (ks_sleep(interval) || ks_exiting)
-			break;
-		if ((err = top_refresh(&c))) {
-			ks_err("top: reading /proc: %s", strerror(-err));
-			goto out;
-		}
-		ks_top__print(t, stdout, fmt, rows);
-		if (ferror(stdout))
-			break;
-	}
-	ret = 0;
+	ret = run_batch(&c, interval, count, fmt, rows);
 	goto out;
 usage_err:
 	ret = KS_EXIT_USAGE;
@@ -483,6 +644,8 @@ out:
 	if (c.m)
 		collectors_close(&c);
 	ks_model__free(c.m);
+	ks_procs_sample__free(c.sample);
+	ks_top_replay__free(c.replay);
 	if (c.stats_fd >= 0)
 		close(c.stats_fd);
 	ks_top__free(t);

@@ -41,6 +41,7 @@ enum {
 	SEC_SYSCALLS,
 	SEC_DISKS,
 	SEC_PROFILE,		/* u8 which (0 oncpu, 1 offcpu, 2 locks) + profile */
+	SEC_PROCS,		/* u8 when (0 end, 1 start) + a /proc reading */
 };
 
 /* ---- growable output buffer ---- */
@@ -73,8 +74,8 @@ static void b_need(struct buf *b, size_t n)
 static void b_bytes(struct buf *b, const void *p, size_t n)
 {
 	b_need(b, n);
-	if (b->oom)
-		return;
+	if (b->oom || !n)
+		return;		/* memcpy from NULL, even of 0 bytes, is undefined */
 	memcpy(b->d + b->len, p, n);
 	b->len += n;
 }
@@ -759,6 +760,184 @@ static void get_task(struct cur *c, struct ks_model *m)
 	*t = tmp;		/* a duplicate pid in a hostile file: last wins */
 }
 
+/* ---- /proc readings (top -i) ---- */
+
+static void put_sys(struct buf *b, const struct ks_sys *y)
+{
+	int i, n = y->ncpus < KS_SYS_MAX_CPUS ? y->ncpus : KS_SYS_MAX_CPUS;
+
+	b_v(b, n);
+	for (i = 0; i <= n; i++) {
+		b_v(b, y->busy[i]);
+		b_v(b, y->total[i]);
+	}
+	for (i = 0; i < 3; i++)
+		b_f64(b, y->load[i]);
+	b_v(b, y->nr_running);
+	b_v(b, y->nr_tasks);
+	b_v(b, y->mem_total_kb);
+	b_v(b, y->mem_avail_kb);
+	b_v(b, KS_PSI__COUNT);
+	for (i = 0; i < KS_PSI__COUNT; i++) {
+		b_u8(b, y->psi[i].ok | y->psi[i].has_full << 1);
+		b_f64(b, y->psi[i].some10);
+		b_f64(b, y->psi[i].full10);
+	}
+	b_str(b, y->psi_reason);
+}
+
+static void get_sys(struct cur *c, struct ks_sys *y)
+{
+	size_t n, i;
+
+	y->ncpus = c_vmax(c, KS_SYS_MAX_CPUS);
+	for (i = 0; i <= (size_t)y->ncpus && !c->bad; i++) {
+		y->busy[i] = c_v(c);
+		y->total[i] = c_v(c);
+	}
+	for (i = 0; i < 3; i++)
+		y->load[i] = c_f64(c);
+	y->nr_running = c_vmax(c, UINT32_MAX);
+	y->nr_tasks = c_vmax(c, UINT32_MAX);
+	y->mem_total_kb = c_v(c);
+	y->mem_avail_kb = c_v(c);
+	n = c_vmax(c, 64);
+	for (i = 0; i < n && !c->bad; i++) {
+		unsigned int fl = c_le(c, 1);
+		double some = c_f64(c), full = c_f64(c);
+
+		if (i >= KS_PSI__COUNT)
+			continue;	/* a later kernel's resource */
+		y->psi[i].ok = fl & 1;
+		y->psi[i].has_full = fl & 2;
+		y->psi[i].some10 = some;
+		y->psi[i].full10 = full;
+	}
+	c_strbuf(c, y->psi_reason, sizeof(y->psi_reason));
+}
+
+/* A reading: users named once (uid -> name), then one row per process. */
+static void put_procs(struct buf *b, const struct ks_procs_sample *s, bool start)
+{
+	size_t i, j, nu = 0;
+	uint32_t *uids = malloc((s->n + 1) * sizeof(*uids));
+	const char **names = malloc((s->n + 1) * sizeof(*names));
+
+	if (!uids || !names) {
+		b->oom = true;
+		goto out;
+	}
+	for (i = 0; i < s->n; i++) {
+		for (j = 0; j < nu && uids[j] != s->procs[i].uid; j++)
+			;
+		if (j == nu && nu < 4096) {
+			uids[nu] = s->procs[i].uid;
+			names[nu++] = s->procs[i].user;
+		}
+	}
+	b_u8(b, start);
+	b_v(b, s->t_ns);
+	b_f64(b, s->wall);
+	b_v(b, s->hz);
+	b_u8(b, s->threads | s->cgroups << 1);
+	put_sys(b, &s->sys);
+	b_v(b, nu);
+	for (j = 0; j < nu; j++) {
+		b_v(b, uids[j]);
+		b_str(b, names[j]);
+	}
+	b_v(b, s->n);
+	for (i = 0; i < s->n; i++) {
+		const struct ks_proc *p = &s->procs[i];
+
+		b_v(b, p->pid);
+		b_v(b, p->tgid);
+		b_v(b, p->ppid);
+		b_v(b, p->uid);
+		b_str(b, p->comm);
+		b_u8(b, p->state);
+		b_v(b, p->cpu_ticks);
+		b_v(b, p->faults);
+		b_v(b, p->rss_kb);
+		b_v(b, p->threads);
+		b_v(b, p->start_ticks);
+		b_str(b, s->cgroups ? p->cgroup : "");
+	}
+out:
+	free(uids);
+	free(names);
+}
+
+static void get_procs(struct cur *c, struct ks_model *m)
+{
+	struct ks_procs_sample *s = ks_procs_sample__new();
+	struct { uint32_t uid; char name[16]; } *users = NULL;
+	bool start = c_le(c, 1) != 0;
+	unsigned int fl;
+	size_t nu, n, i, j;
+
+	if (!s) {
+		c->bad = true;
+		return;
+	}
+	s->t_ns = c_v(c);
+	s->wall = c_f64(c);
+	s->hz = c_vmax(c, 1000000);
+	fl = c_le(c, 1);
+	s->threads = fl & 1;
+	s->cgroups = fl & 2;
+	get_sys(c, &s->sys);
+	nu = c_vmax(c, c_left(c) < 4096 ? c_left(c) : 4096);
+	users = calloc(nu + 1, sizeof(*users));
+	if (!users)
+		c->bad = true;
+	for (i = 0; i < nu && !c->bad; i++) {
+		users[i].uid = c_vmax(c, UINT32_MAX);
+		c_strbuf(c, users[i].name, sizeof(users[i].name));
+	}
+	n = c_count(c);
+	for (i = 0; i < n && !c->bad; i++) {
+		struct ks_proc p = {};
+
+		p.pid = c_vmax(c, UINT32_MAX);
+		p.tgid = c_vmax(c, UINT32_MAX);
+		p.ppid = c_vmax(c, UINT32_MAX);
+		p.uid = c_vmax(c, UINT32_MAX);
+		c_strbuf(c, p.comm, sizeof(p.comm));
+		p.state = c_le(c, 1);
+		if (p.state < 0x21 || p.state > 0x7e)
+			p.state = '?';
+		p.cpu_ticks = c_v(c);
+		p.faults = c_v(c);
+		p.rss_kb = c_v(c);
+		p.threads = c_vmax(c, UINT32_MAX);
+		p.start_ticks = c_v(c);
+		c_strbuf(c, p.cgroup, sizeof(p.cgroup));
+		for (j = 0; j < nu && users[j].uid != p.uid; j++)
+			;
+		/* named where it was recorded; the uid when it had no name */
+		if (j < nu && users[j].name[0])
+			snprintf(p.user, sizeof(p.user), "%s", users[j].name);
+		else
+			snprintf(p.user, sizeof(p.user), "%u", p.uid);
+		if (!c->bad && ks_procs_sample__add(s, &p))
+			c->bad = true;
+	}
+	free(users);
+	if (c->bad) {
+		ks_procs_sample__free(s);
+		return;
+	}
+	/* a second reading of the same kind in a hostile file: last wins */
+	if (start) {
+		ks_procs_sample__free(m->procs_start);
+		m->procs_start = s;
+	} else {
+		ks_procs_sample__free(m->procs);
+		m->procs = s;
+	}
+}
+
 static int encode_model(struct buf *b, const struct ks_model *m, struct dict *d)
 {
 	const struct ks_profile *profs[3] = { m->oncpu, m->offcpu, m->locks };
@@ -824,6 +1003,16 @@ static int encode_model(struct buf *b, const struct ks_model *m, struct dict *d)
 		put_hist(b, &d->size);
 	}
 	sec_end(b, s);
+
+	for (i = 0; i < 2; i++) {
+		const struct ks_procs_sample *ps = i ? m->procs_start : m->procs;
+
+		if (!ps)
+			continue;
+		s = sec_begin(b, SEC_PROCS);
+		put_procs(b, ps, i);
+		sec_end(b, s);
+	}
 
 	for (i = 0; i < 3 && !err; i++) {
 		if (!profs[i])
@@ -932,6 +1121,9 @@ static void decode_section(struct cur *c, unsigned int id, struct ks_model *m,
 		*slot = p;
 		break;
 	}
+	case SEC_PROCS:
+		get_procs(c, m);
+		break;
 	default:
 		break;		/* unknown: the caller skips it */
 	}
@@ -1451,6 +1643,37 @@ int ks_capture_reader__next(struct ks_capture_reader *r, struct ks_model *m)
 			break;
 		}
 	}
+	return 0;
+}
+
+void ks_capture_reader__tell(const struct ks_capture_reader *r, struct ks_capture_pos *pos)
+{
+	pos->off = r->off;
+	pos->chunk = r->chunk;
+	pos->nstrs = r->dict.nstrs;
+	pos->nframes = r->dict.nframes;
+}
+
+int ks_capture_reader__seek(struct ks_capture_reader *r, const struct ks_capture_pos *pos)
+{
+	struct dict *d = &r->dict;
+
+	/* the dictionary only grows: a position past what it holds was never told */
+	if (pos->off < HDR_LEN || pos->off > r->size || pos->nstrs > d->nstrs ||
+	    pos->nframes > d->nframes)
+		return -EINVAL;
+	if (fseeko(r->f, (off_t)pos->off, SEEK_SET))
+		return -errno;
+	while (d->nstrs > pos->nstrs) {
+		char *str = d->strs[--d->nstrs];
+
+		d->str_bytes -= strlen(str) + 1;
+		free(str);
+	}
+	d->nframes = pos->nframes;
+	r->off = pos->off;
+	r->chunk = pos->chunk;
+	r->ended = false;
 	return 0;
 }
 

@@ -119,6 +119,8 @@ void ks_model__free(struct ks_model *m)
 	ks_profile__free(m->oncpu);
 	ks_profile__free(m->offcpu);
 	ks_profile__free(m->locks);
+	ks_procs_sample__free(m->procs);
+	ks_procs_sample__free(m->procs_start);
 	free(priv(m));
 }
 
@@ -132,6 +134,9 @@ void ks_model__reset(struct ks_model *m)
 	memset(&m->io_all, 0, sizeof(m->io_all));
 	m->lost = 0;
 	m->ngaps = 0;
+	ks_procs_sample__free(m->procs);
+	ks_procs_sample__free(m->procs_start);
+	m->procs = m->procs_start = NULL;
 }
 
 /* Grow a row array by one; returns the new zeroed row or NULL. */
@@ -235,4 +240,37 @@ void ks_model__gap(struct ks_model *m, const char *signal, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(g->reason, sizeof(g->reason), fmt, ap);
 	va_end(ap);
+}
+
+struct ks_procs_sample *ks_procs_sample__new(void)
+{
+	return calloc(1, sizeof(struct ks_procs_sample));
+}
+
+void ks_procs_sample__free(struct ks_procs_sample *s)
+{
+	if (!s)
+		return;
+	free(s->procs);
+	free(s);
+}
+
+void ks_procs_sample__reset(struct ks_procs_sample *s)
+{
+	struct ks_proc *procs = s->procs;
+	size_t cap = s->cap;
+
+	memset(s, 0, sizeof(*s));
+	s->procs = procs;
+	s->cap = cap;
+}
+
+int ks_procs_sample__add(struct ks_procs_sample *s, const struct ks_proc *p)
+{
+	struct ks_proc *r = row_push((void **)&s->procs, &s->n, &s->cap, sizeof(*r));
+
+	if (!r)
+		return -ENOMEM;
+	*r = *p;
+	return 0;
 }

@@ -14,10 +14,13 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 
+#include "ks_collect.h"
+#include "ks_model.h"
 #include "ks_procs.h"
 #include "ks_util.h"
 
@@ -231,6 +234,92 @@ const char *ks_user_name(uint32_t uid)
 	else
 		snprintf(cache[i].name, sizeof(cache[i].name), "%u", uid);
 	return cache[i].name;
+}
+
+static int sample_add_cb(void *ctx, const struct ks_proc *p)
+{
+	struct ks_procs_sample *s = ctx;
+	struct ks_proc named = *p;
+
+	snprintf(named.user, sizeof(named.user), "%s", ks_user_name(p->uid));
+	return ks_procs_sample__add(s, &named);
+}
+
+int ks_procs_sample__take(struct ks_procs_sample *s, unsigned int flags)
+{
+	struct timespec ts;
+	int n;
+
+	ks_procs_sample__reset(s);
+	s->t_ns = ks_now_ns();
+	clock_gettime(CLOCK_REALTIME, &ts);
+	s->wall = ts.tv_sec + ts.tv_nsec / 1e9;
+	s->hz = (uint32_t)ks_clock_ticks();
+	s->threads = flags & KS_PROCS_THREADS;
+	s->cgroups = flags & KS_PROCS_CGROUP;
+	n = ks_procs_scan(flags, sample_add_cb, s);
+	if (n < 0)
+		return n;
+	/* the header without /proc/stat stays empty: the rows still count */
+	ks_sys_read(&s->sys);
+	return 0;
+}
+
+/* Where the cgroup v2 hierarchy is mounted (/sys/fs/cgroup/unified on hybrid systems). */
+static const char *cgroup2_root(void)
+{
+	static char root[256];
+	char dev[64], dir[256], type[32];
+	FILE *f;
+
+	if (root[0])
+		return root;
+	snprintf(root, sizeof(root), "/sys/fs/cgroup");
+	f = fopen("/proc/self/mounts", "re");
+	while (f && fscanf(f, "%63s %255s %31s %*[^\n]", dev, dir, type) == 3)
+		if (!strcmp(type, "cgroup2")) {
+			snprintf(root, sizeof(root), "%s", dir);
+			break;
+		}
+	if (f)
+		fclose(f);
+	return root;
+}
+
+/* Does cgroup v2 path @cg ("/a/b", as /proc/PID/cgroup has it) have id @id? */
+static bool cgroup_is(const char *cg, uint64_t id, char *last, size_t last_sz, bool *last_ok)
+{
+	char path[400];
+	__u64 got;
+
+	if (!strcmp(cg, last))
+		return *last_ok;
+	snprintf(last, last_sz, "%s", cg);
+	snprintf(path, sizeof(path), "%s%s", cgroup2_root(), cg);
+	*last_ok = !ks_cgroup_id(path, &got) && got == id;
+	return *last_ok;
+}
+
+void ks_procs_sample__filter(struct ks_procs_sample *s, const uint32_t *pids, int npids,
+			     uint64_t cgroup_id)
+{
+	char last[sizeof(s->procs[0].cgroup)] = "";
+	bool last_ok = false;
+	size_t i, k = 0;
+	int j;
+
+	for (i = 0; i < s->n; i++) {
+		const struct ks_proc *p = &s->procs[i];
+		bool keep = !npids;
+
+		for (j = 0; j < npids && !keep; j++)
+			keep = p->tgid == pids[j];
+		if (keep && cgroup_id)
+			keep = cgroup_is(p->cgroup, cgroup_id, last, sizeof(last), &last_ok);
+		if (keep)
+			s->procs[k++] = *p;
+	}
+	s->n = k;
 }
 
 static int read_cpus(struct ks_sys *s)

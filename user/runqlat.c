@@ -17,6 +17,7 @@
 struct ks_runqlat {
 	struct runqlat_bpf *skel;
 	enum ks_tp_kind kind;
+	bool schedinfo;		/* waits from the kernel's sched_info accounting */
 	enum ks_runq_group group;
 	int ncpus;
 	struct ks_hist prev_all;
@@ -25,8 +26,11 @@ struct ks_runqlat {
 	size_t ncg, cgcap;
 };
 
-/* Keep one flavour of each handler; the others are not loaded. */
-static void pick_programs(struct runqlat_bpf *s, enum ks_tp_kind k)
+/*
+ * Keep one flavour of each handler; the others are not loaded. @si: tp_btf
+ * from the scheduler's own accounting (sched_switch only).
+ */
+static void pick_programs(struct runqlat_bpf *s, enum ks_tp_kind k, bool si)
 {
 	struct bpf_program *btf[] = { s->progs.btf_wakeup, s->progs.btf_wakeup_new,
 				      s->progs.btf_switch };
@@ -40,6 +44,12 @@ static void pick_programs(struct runqlat_bpf *s, enum ks_tp_kind k)
 		bpf_program__set_autoload(btf[i], k == KS_TP_BTF);
 		bpf_program__set_autoload(raw[i], k == KS_TP_RAW);
 		bpf_program__set_autoload(tp[i], k == KS_TP_CLASSIC);
+	}
+	bpf_program__set_autoload(s->progs.btf_switch_si, si);
+	if (si) {
+		bpf_program__set_autoload(s->progs.btf_wakeup, false);
+		bpf_program__set_autoload(s->progs.btf_wakeup_new, false);
+		bpf_program__set_autoload(s->progs.btf_switch, false);
 	}
 	if (k != KS_TP_CLASSIC)
 		bpf_map__set_max_entries(s->maps.who, 1);
@@ -69,20 +79,36 @@ struct ks_runqlat *ks_runqlat__open(const struct ks_runqlat_opts *o)
 		err = -EOPNOTSUPP;
 		goto err;
 	}
-	c->skel = runqlat_bpf__open();
-	if (!c->skel) {
-		err = -errno;
-		ks_err("cannot open the runqlat BPF object: %s", strerror(errno));
-		goto err;
+	/*
+	 * With tp_btf, first the flavour that reads the scheduler's own
+	 * run-queue accounting; a kernel without it (no CONFIG_SCHED_INFO or
+	 * no FAIR_GROUP_SCHED: CO-RE cannot relocate) fails that load: then
+	 * wakeup-based.
+	 */
+	c->schedinfo = c->kind == KS_TP_BTF && !o->wakeup_clock;
+	for (;;) {
+		c->skel = runqlat_bpf__open();
+		if (!c->skel) {
+			err = -errno;
+			ks_err("cannot open the runqlat BPF object: %s", strerror(errno));
+			goto err;
+		}
+		pick_programs(c->skel, c->kind, c->schedinfo);
+		c->skel->rodata->group = o->group;
+		c->skel->rodata->counts = !o->no_counts;
+		c->skel->rodata->ks_filter_pid = o->npids > 0;
+		c->skel->rodata->ks_filter_cgroup = o->cgroup_id;
+		if (o->group == KS_RUNQ_BY_NONE)
+			bpf_map__set_max_entries(c->skel->maps.rows, 1);
+		err = runqlat_bpf__load(c->skel);
+		if (!err || !c->schedinfo)
+			break;
+		ks_info("runqlat: the scheduler's run-queue accounting is not usable here (%s): "
+			"timing wakeups instead", strerror(-err));
+		runqlat_bpf__destroy(c->skel);
+		c->skel = NULL;
+		c->schedinfo = false;
 	}
-	pick_programs(c->skel, c->kind);
-	c->skel->rodata->group = o->group;
-	c->skel->rodata->counts = !o->no_counts;
-	c->skel->rodata->ks_filter_pid = o->npids > 0;
-	c->skel->rodata->ks_filter_cgroup = o->cgroup_id;
-	if (o->group == KS_RUNQ_BY_NONE)
-		bpf_map__set_max_entries(c->skel->maps.rows, 1);
-	err = runqlat_bpf__load(c->skel);
 	if (err) {
 		ks_err("cannot load the runqlat BPF programs (%s): %s",
 		       ks_tp_kind_name(c->kind), strerror(-err));
@@ -102,7 +128,8 @@ struct ks_runqlat *ks_runqlat__open(const struct ks_runqlat_opts *o)
 		       strerror(-err));
 		goto err;
 	}
-	ks_info("runqlat: attached with %s", ks_tp_kind_name(c->kind));
+	ks_info("runqlat: attached with %s%s", ks_tp_kind_name(c->kind),
+		c->schedinfo ? " (sched_info)" : "");
 	return c;
 err:
 	ks_runqlat__free(c);
@@ -315,6 +342,11 @@ const struct ks_runq_cgroup *ks_runqlat__cgroups(const struct ks_runqlat *c, siz
 const char *ks_runqlat__attach_kind(const struct ks_runqlat *c)
 {
 	return ks_tp_kind_name(c->kind);
+}
+
+const char *ks_runqlat__clock(const struct ks_runqlat *c)
+{
+	return c->schedinfo ? "sched_info" : "wakeup";
 }
 
 void ks_runqlat__free(struct ks_runqlat *c)

@@ -51,6 +51,12 @@ struct ks_syscalls {
 	struct ks_hist *hvals;		/* ncpus histograms */
 	struct ks_hist *prev;		/* KS_SC_MAX_NR cumulative histograms */
 	uint64_t prev_drops[KS_DROP__COUNT];
+	size_t ssz;			/* per-CPU row cache slot stride */
+	struct ks_sc_slot *cache;	/* KS_SC_CACHE x ncpus, this read */
+	struct ks_sc_slot *cprev;	/* the same, last read */
+	__u32 *ckeys;
+	uint64_t *nr_count;		/* this read: calls per syscall number */
+	uint64_t iv_count, iv_timed;	/* this read: calls seen, calls timed */
 };
 
 static void pick_programs(struct syscalls_bpf *s, enum ks_tp_kind k, bool timing)
@@ -87,7 +93,13 @@ struct ks_syscalls *ks_syscalls__open(const struct ks_syscalls_opts *o)
 	c->vals = calloc(c->ncpus, c->vsz);
 	c->hvals = calloc(c->ncpus, sizeof(*c->hvals));
 	c->prev = calloc(KS_SC_MAX_NR, sizeof(*c->prev));
-	if (!c->vals || !c->hvals || !c->prev) {
+	c->ssz = (sizeof(struct ks_sc_slot) + 7) & ~7UL;
+	c->cache = calloc((size_t)KS_SC_CACHE * c->ncpus, c->ssz);
+	c->cprev = calloc((size_t)KS_SC_CACHE * c->ncpus, c->ssz);
+	c->ckeys = calloc(KS_SC_CACHE, sizeof(*c->ckeys));
+	c->nr_count = calloc(KS_SC_MAX_NR, sizeof(*c->nr_count));
+	if (!c->vals || !c->hvals || !c->prev || !c->cache || !c->cprev || !c->ckeys ||
+	    !c->nr_count) {
 		err = -ENOMEM;
 		goto err;
 	}
@@ -105,6 +117,7 @@ struct ks_syscalls *ks_syscalls__open(const struct ks_syscalls_opts *o)
 	pick_programs(c->skel, c->kind, c->timing);
 	c->skel->rodata->timing = c->timing;
 	c->skel->rodata->per_thread = o->per_thread;
+	c->skel->rodata->sampling = !o->exact_timing;
 	c->skel->rodata->ks_filter_pid = o->npids > 0;
 	c->skel->rodata->ks_filter_cgroup = o->cgroup_id;
 	err = syscalls_bpf__load(c->skel);
@@ -135,11 +148,21 @@ err:
 	return NULL;
 }
 
+/*
+ * Sampled latency: the time of @count calls estimated from @timed of them
+ * that took @sum_ns (exact when every call was timed).
+ */
+static uint64_t scale_ns(uint64_t sum_ns, uint64_t count, uint64_t timed)
+{
+	return timed && timed < count ? (uint64_t)((double)sum_ns * count / timed) : sum_ns;
+}
+
+/* One row's per-CPU values (this read's share) into the model. */
 static int add_row(struct ks_syscalls *c, struct ks_model *m, const struct ks_sc_key *k)
 {
 	struct ks_syscall_row *r, *all;
 	char comm[KS_COMM_LEN + 1] = {};
-	uint64_t count = 0, errors = 0, sum_ns;
+	uint64_t count = 0, errors = 0, timed = 0, sum = 0, max = 0, sum_ns;
 	struct ks_task *t;
 	int i;
 
@@ -155,15 +178,24 @@ static int add_row(struct ks_syscalls *c, struct ks_model *m, const struct ks_sc
 			memcpy(comm, v->comm, KS_COMM_LEN);
 		count += v->count;
 		errors += v->errors;
-		/* per-process rows: count, sum and max only (histograms are per syscall) */
-		r->lat.count += v->timed;
-		r->lat.sum_ns += v->sum_ns;
-		if (v->max_ns > r->lat.max_ns)
-			r->lat.max_ns = v->max_ns;
+		timed += v->timed;
+		sum += v->sum_ns;
+		if (v->max_ns > max)
+			max = v->max_ns;
 	}
+	/* per-process rows: count, sum and max only (histograms are per syscall) */
+	sum_ns = scale_ns(sum, count, timed);
 	r->count += count;
 	r->errors += errors;
-	sum_ns = r->lat.sum_ns;
+	if (timed)
+		r->lat.count += count;
+	r->lat.sum_ns += sum_ns;
+	if (max > r->lat.max_ns)
+		r->lat.max_ns = max;
+	c->iv_count += count;
+	c->iv_timed += timed;
+	if (k->nr < KS_SC_MAX_NR)
+		c->nr_count[k->nr] += count;
 	/* may move the rows: r is not used past this point */
 	all = ks_model__syscall(m, 0, k->nr);
 	if (!all)
@@ -204,8 +236,10 @@ static int read_hists(struct ks_syscalls *c, struct ks_model *m)
 			return -ENOMEM;
 		for (s = 0; s < KS_HIST_SLOTS; s++)
 			all->lat.slots[s] += cur.slots[s] - c->prev[nr].slots[s];
-		all->lat.count += cur.count - c->prev[nr].count;
-		all->lat.sum_ns += cur.sum_ns - c->prev[nr].sum_ns;
+		/* sampled: the calls' total time estimated from the timed ones */
+		all->lat.count += c->nr_count[nr];
+		all->lat.sum_ns += scale_ns(cur.sum_ns - c->prev[nr].sum_ns, c->nr_count[nr],
+					    cur.count - c->prev[nr].count);
 		/* a new maximum, else the top bucket's bound */
 		if (cur.max_ns != c->prev[nr].max_ns) {
 			if (cur.max_ns > all->lat.max_ns)
@@ -226,6 +260,73 @@ static int read_hists(struct ks_syscalls *c, struct ks_model *m)
 	return 0;
 }
 
+/*
+ * The per-CPU row cache: cumulative slots, diffed against the last read. A
+ * slot whose key changed was claimed anew (BPF never evicts; nothing here
+ * frees slots yet, so a cache full of exited processes' rows sends new rows
+ * to the hash: slower, never lost).
+ */
+static int read_cache(struct ks_syscalls *c, struct ks_model *m)
+{
+	int fd = bpf_map__fd(c->skel->maps.rcache), err, cpu;
+	__u32 out_batch, n = KS_SC_CACHE, idx;
+	struct ks_sc_key k;
+
+	for (idx = 0; idx < KS_SC_CACHE; idx++)
+		c->ckeys[idx] = idx;
+	err = bpf_map_lookup_batch(fd, NULL, &out_batch, c->ckeys, c->cache, &n, NULL);
+	if (err && errno != ENOENT) {
+		/* no batch ops (< 5.6): one lookup per slot */
+		for (idx = 0; idx < KS_SC_CACHE; idx++)
+			if (bpf_map_lookup_elem(fd, &idx, (char *)c->cache +
+						(size_t)idx * c->ncpus * c->ssz))
+				return -errno;
+	}
+	for (idx = 0; idx < KS_SC_CACHE; idx++) {
+		bool any = false;
+
+		memset(c->vals, 0, c->ncpus * c->vsz);
+		k.tgid = k.nr = 0;
+		for (cpu = 0; cpu < c->ncpus; cpu++) {
+			size_t off = ((size_t)idx * c->ncpus + cpu) * c->ssz;
+			struct ks_sc_slot *s = (void *)((char *)c->cache + off);
+			struct ks_sc_slot *p = (void *)((char *)c->cprev + off);
+			struct ks_sc_val *d = (void *)((char *)c->vals + cpu * c->vsz);
+
+			if (!s->v.count)
+				continue;
+			if (p->tgid != s->tgid || p->nr != s->nr || p->v.count > s->v.count)
+				memset(p, 0, sizeof(*p));
+			if (s->v.count == p->v.count)
+				continue;
+			/* rows keyed alike on every CPU's slot idx only by chance */
+			if (any && (s->tgid != k.tgid || s->nr != k.nr)) {
+				err = add_row(c, m, &k);
+				if (err)
+					return err;
+				memset(c->vals, 0, c->ncpus * c->vsz);
+			}
+			k.tgid = s->tgid;
+			k.nr = s->nr;
+			any = true;
+			memcpy(d->comm, s->v.comm, sizeof(d->comm));
+			d->count = s->v.count - p->v.count;
+			d->errors = s->v.errors - p->v.errors;
+			d->timed = s->v.timed - p->v.timed;
+			d->sum_ns = s->v.sum_ns - p->v.sum_ns;
+			/* max is per interval: raised since the last epoch bump */
+			d->max_ns = s->max_epoch + 1 >= c->skel->bss->epoch ? s->v.max_ns : 0;
+		}
+		if (any) {
+			err = add_row(c, m, &k);
+			if (err)
+				return err;
+		}
+	}
+	memcpy(c->cprev, c->cache, (size_t)KS_SC_CACHE * c->ncpus * c->ssz);
+	return 0;
+}
+
 int ks_syscalls__read(struct ks_syscalls *c, struct ks_model *m)
 {
 	int fd = bpf_map__fd(c->skel->maps.rows), dfd = bpf_map__fd(c->skel->maps.ks_drops);
@@ -234,6 +335,13 @@ int ks_syscalls__read(struct ks_syscalls *c, struct ks_model *m)
 	size_t nk = 0, cap = 0, i;
 	int err = 0;
 
+	c->iv_count = c->iv_timed = 0;
+	memset(c->nr_count, 0, KS_SC_MAX_NR * sizeof(*c->nr_count));
+	/* slots raised from now on belong to the next interval's maximum */
+	__atomic_add_fetch(&c->skel->bss->epoch, 1, __ATOMIC_SEQ_CST);
+	err = read_cache(c, m);
+	if (err)
+		return err;
 	/* keys first: deleting while walking would restart the walk */
 	while (!bpf_map_get_next_key(fd, nk ? &key : NULL, &next)) {
 		if (nk == cap) {
@@ -275,6 +383,12 @@ int ks_syscalls__read(struct ks_syscalls *c, struct ks_model *m)
 	if (n)
 		ks_model__gap(m, "syscall latency (some)", "%llu calls counted but not timed: "
 			      "entered before tracing started", (unsigned long long)n);
+	if (c->timing && c->iv_count > c->iv_timed + n)
+		ks_model__gap(m, "syscall latency (sampled)", "%llu of %llu calls timed: above "
+			      "~100k syscalls/s on a CPU one call in up to %d is timed "
+			      "(--exact-timing: all); counts exact, total and average time "
+			      "estimated from the timed calls", (unsigned long long)c->iv_timed,
+			      (unsigned long long)c->iv_count, 1 << KS_SC_SAMPLE_MAX_SHIFT);
 	if (!c->timing)
 		ks_model__gap(m, "syscall latency", "not measured (--count-only)");
 	memcpy(c->prev_drops, d, sizeof(d));
@@ -294,5 +408,9 @@ void ks_syscalls__free(struct ks_syscalls *c)
 	free(c->vals);
 	free(c->hvals);
 	free(c->prev);
+	free(c->cache);
+	free(c->cprev);
+	free(c->ckeys);
+	free(c->nr_count);
 	free(c);
 }

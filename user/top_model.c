@@ -24,9 +24,9 @@ struct col_info {
 
 static const struct col_info cols[KS_COL__COUNT] = {
 	[KS_COL_PID]       = { "PID", "pid", true, 0 },
-	[KS_COL_USER]      = { "USER", "user", true, 0 },
-	[KS_COL_STATE]     = { "S", "state", true, 0 },
-	[KS_COL_CPU]       = { "CPU%", "cpu_pct", false, 0 },
+	[KS_COL_USER]      = { "USER", "user", true, KS_HAVE_PROCS },
+	[KS_COL_STATE]     = { "S", "state", true, KS_HAVE_PROCS },
+	[KS_COL_CPU]       = { "CPU%", "cpu_pct", false, KS_HAVE_PROCS },
 	[KS_COL_RUNQ_AVG]  = { "RQavg", "runq_avg_us", false, KS_HAVE_RUNQ },
 	[KS_COL_RUNQ_P99]  = { "RQp99", "runq_p99_us", false, KS_HAVE_RUNQ },
 	[KS_COL_OFF]       = { "OFF%", "offcpu_pct", false, KS_HAVE_OFFCPU },
@@ -36,10 +36,10 @@ static const struct col_info cols[KS_COL__COUNT] = {
 	[KS_COL_OFF_LOCK]  = { "oLCK", "offcpu_lock_pct", false, KS_HAVE_LOCK },
 	[KS_COL_IO_P99]    = { "IOp99", "io_p99_us", false, KS_HAVE_IO },
 	[KS_COL_SYSC]      = { "SYSC/s", "syscalls_s", false, KS_HAVE_SYSC },
-	[KS_COL_FAULTS]    = { "FLT/s", "faults_s", false, 0 },
+	[KS_COL_FAULTS]    = { "FLT/s", "faults_s", false, KS_HAVE_PROCS },
 	[KS_COL_CSW]       = { "CSW/s", "ctxsw_s", false, KS_HAVE_RUNQ },
-	[KS_COL_RSS]       = { "RSS", "rss_kb", false, 0 },
-	[KS_COL_THREADS]   = { "THR", "threads", false, 0 },
+	[KS_COL_RSS]       = { "RSS", "rss_kb", false, KS_HAVE_PROCS },
+	[KS_COL_THREADS]   = { "THR", "threads", false, KS_HAVE_PROCS },
 	[KS_COL_COMM]      = { "COMMAND", "comm", true, 0 },
 };
 
@@ -161,7 +161,8 @@ static void fill_from_proc(struct ks_top_row *r, const struct ks_proc *p)
 	r->ppid = p->ppid;
 	r->uid = p->uid;
 	memcpy(r->comm, p->comm, sizeof(r->comm));
-	snprintf(r->user, sizeof(r->user), "%s", ks_user_name(p->uid));
+	/* a capture's processes are named as on the host that recorded them */
+	snprintf(r->user, sizeof(r->user), "%s", p->user[0] ? p->user : ks_user_name(p->uid));
 	r->state = p->state;
 	r->rss_kb = p->rss_kb;
 	r->threads = p->threads;
@@ -282,12 +283,15 @@ static int group_cgroups(struct ks_top *t, const struct ks_model *m)
 int ks_top__end(struct ks_top *t, const struct ks_model *m)
 {
 	size_t i = 0, j = 0;
-	double hz = (double)ks_clock_ticks();
+	double hz = t->hz ? (double)t->hz : (double)ks_clock_ticks();
 	bool first = t->generation == 0;
 	struct ks_top_prev *swap;
 	size_t swapcap;
 
 	t->interval_s = first ? 0 : (t->t_now_ns - t->t_prev_ns) / 1e9;
+	/* without /proc readings the collectors' own interval is the only one */
+	if (t->tasks_only && m && m->t_end_ns > m->t_start_ns)
+		t->interval_s = (m->t_end_ns - m->t_start_ns) / 1e9;
 	qsort(t->cur, t->ncur, sizeof(*t->cur), cmp_prev_pid);
 	t->nrows = 0;
 
@@ -352,6 +356,12 @@ int ks_top__end(struct ks_top *t, const struct ks_model *m)
 		memcpy(r->comm, k->comm, sizeof(r->comm));
 		r->comm[sizeof(r->comm) - 1] = '\0';
 		snprintf(r->user, sizeof(r->user), "?");
+		if (t->tasks_only) {
+			/* no /proc to miss it from: it is only gone if BPF saw it go */
+			r->state = k->exited ? 'X' : '?';
+			r->exited = k->exited;
+			continue;
+		}
 		r->state = 'X';
 		r->exited = true;
 		r->from_bpf_only = true;
@@ -434,6 +444,47 @@ void ks_top__set_sys(struct ks_top *t, const struct ks_sys *s, const struct ks_m
 		t->self_prev = *self;
 		t->self_have_prev = true;
 	}
+}
+
+void ks_top__forget(struct ks_top *t)
+{
+	t->nprev = 0;
+	t->generation = 0;
+	t->sys_have_prev = false;
+	t->self_have_prev = false;
+}
+
+int ks_top__update(struct ks_top *t, const struct ks_procs_sample *s, const struct ks_model *m,
+		   const struct ks_self_cost *self)
+{
+	static const struct ks_sys none;
+	size_t i;
+	int err;
+
+	if (s && t->tasks_only && t->generation)
+		ks_top__forget(t);	/* no earlier reading to take deltas from */
+	t->tasks_only = !s;
+	if (s)
+		t->have |= KS_HAVE_PROCS;
+	else
+		t->have &= ~KS_HAVE_PROCS;
+	t->hz = s ? s->hz : 0;
+	ks_top__begin(t, s ? s->t_ns : m ? m->t_end_ns : 0);
+	if (s)
+		t->wall = s->wall;
+	else if (m)
+		t->wall = m->wall_start + (m->t_end_ns - m->t_start_ns) / 1e9;
+	for (i = 0; s && i < s->n; i++) {
+		err = ks_top__add_proc(t, &s->procs[i]);
+		if (err)
+			return err;
+	}
+	err = ks_top__end(t, m);
+	if (err)
+		return err;
+	ks_top__set_sys(t, s ? &s->sys : &none, m, self);
+	ks_top__arrange(t);
+	return 0;
 }
 
 /* Sorting: NAN (n/a) always last; ties by pid. */

@@ -6,6 +6,7 @@
  */
 #include <math.h>
 #include <string.h>
+#include <time.h>
 
 #include "ks_top.h"
 #include "ks_util.h"
@@ -65,21 +66,48 @@ static void fmt_ms(char *buf, size_t n, double ms)
 		snprintf(buf, n, "%.2f ms", ms);
 }
 
+void ks_top__time_str(const struct ks_top *t, char *buf, size_t n, bool date)
+{
+	const struct ks_top_cursor *c = &t->cursor;
+	time_t w = (time_t)t->wall;
+	unsigned long off = (unsigned long)(c->offset_s + 0.5);
+	struct tm tm;
+	size_t k = 0;
+
+	buf[0] = '\0';
+	if (t->wall > 0 && localtime_r(&w, &tm))
+		k = strftime(buf, n, date ? "%Y-%m-%d %H:%M:%S" : "%H:%M:%S", &tm);
+	if (!c->replay || k >= n)
+		return;
+	if (off >= 3600)
+		snprintf(buf + k, n - k, " +%lu:%02lu:%02lu [%zu/%zu]", off / 3600, off / 60 % 60,
+			 off % 60, c->pos, c->count);
+	else
+		snprintf(buf + k, n - k, " +%02lu:%02lu [%zu/%zu]", off / 60, off % 60, c->pos,
+			 c->count);
+}
+
 static void print_text(const struct ks_top *t, FILE *f, size_t max_rows)
 {
 	const struct ks_top_sys *y = &t->sys;
-	char rq[32], io[32];
+	char rq[32], io[32], when[64];
 	size_t i, k;
 	int c;
 
 	fmt_ms(rq, sizeof(rq), y->runq_p99_ms);
 	fmt_ms(io, sizeof(io), y->io_p99_ms);
-	fprintf(f, "kscope top - %.2fs interval, %zu rows, load %.2f %.2f %.2f, cpu %.1f%%",
-		t->interval_s, t->norder, y->load[0], y->load[1], y->load[2], y->cpu_pct[0]);
+	ks_top__time_str(t, when, sizeof(when), true);
+	if (t->cursor.replay)
+		fprintf(f, "REPLAY of %s, host %s, kernel %s%s\n", t->cursor.file, t->cursor.host,
+			t->cursor.kernel, t->cursor.end ? " - end of capture" : "");
+	fprintf(f, "kscope top - %s - %.2fs interval, %zu rows, load %.2f %.2f %.2f, cpu %.1f%%",
+		when, t->interval_s, t->norder, y->load[0], y->load[1], y->load[2], y->cpu_pct[0]);
 	for (c = 1; c <= y->ncpus && c <= 16; c++)
 		fprintf(f, " cpu%d %.1f%%", c - 1, y->cpu_pct[c]);
-	fprintf(f, "\nrunq p99 %s, disk p99 %s, lost %llu, kscope cpu %.2f%% bpf %.2f%%\n", rq,
-		io, (unsigned long long)y->lost, y->self_cpu_pct, y->self_bpf_pct);
+	fprintf(f, "\nrunq p99 %s, disk p99 %s, lost %llu", rq, io, (unsigned long long)y->lost);
+	if (!t->cursor.replay)		/* our own cost: live only */
+		fprintf(f, ", kscope cpu %.2f%% bpf %.2f%%", y->self_cpu_pct, y->self_bpf_pct);
+	fputc('\n', f);
 	fprintf(f, "psi");
 	for (c = 0; c < KS_PSI__COUNT; c++) {
 		if (!y->psi[c].ok)
@@ -125,7 +153,21 @@ static void print_json(const struct ks_top *t, FILE *f, size_t max_rows)
 	size_t i, k;
 	int c;
 
-	fprintf(f, "{\"interval_s\":%.3f,\"cpus\":[", t->interval_s);
+	fprintf(f, "{\"time\":");
+	json_num(f, t->wall > 0 ? t->wall : NAN);
+	if (t->cursor.replay) {
+		const struct ks_top_cursor *rc = &t->cursor;
+
+		fprintf(f, ",\"replay\":{\"file\":");
+		ks_json_str(f, rc->file);
+		fprintf(f, ",\"host\":");
+		ks_json_str(f, rc->host);
+		fprintf(f, ",\"kernel\":");
+		ks_json_str(f, rc->kernel);
+		fprintf(f, ",\"interval\":%zu,\"intervals\":%zu,\"offset_s\":%.3f,\"end\":%s}",
+			rc->pos, rc->count, rc->offset_s, rc->end ? "true" : "false");
+	}
+	fprintf(f, ",\"interval_s\":%.3f,\"cpus\":[", t->interval_s);
 	for (c = 1; c <= y->ncpus; c++) {
 		fprintf(f, c > 1 ? "," : "");
 		json_num(f, y->cpu_pct[c]);
@@ -205,8 +247,7 @@ static void print_csv(const struct ks_top *t, FILE *f, size_t max_rows, bool hea
 		const struct ks_top_row *r = ks_top__row(t, k);
 		const char *s;
 
-		fprintf(f, "%.3f,%u,%u,%u,%s,\"", t->t_now_ns / 1e9, r->pid, r->tgid, r->ppid,
-			r->user);
+		fprintf(f, "%.3f,%u,%u,%u,%s,\"", t->wall, r->pid, r->tgid, r->ppid, r->user);
 		for (s = r->comm; *s; s++)
 			fprintf(f, *s == '"' ? "\"\"" : "%c", *s);
 		fprintf(f, "\",%c,%d", r->state ? r->state : '?', r->exited);
@@ -222,14 +263,15 @@ static void print_csv(const struct ks_top *t, FILE *f, size_t max_rows, bool hea
 	}
 }
 
-void ks_top__print(const struct ks_top *t, FILE *f, enum ks_top_format fmt, size_t max_rows)
+void ks_top__print(const struct ks_top *t, FILE *f, enum ks_top_format fmt, size_t max_rows,
+		   bool first)
 {
 	switch (fmt) {
 	case KS_TOP_JSON:
 		print_json(t, f, max_rows);
 		break;
 	case KS_TOP_CSV:
-		print_csv(t, f, max_rows, t->generation <= 2);
+		print_csv(t, f, max_rows, first);
 		break;
 	default:
 		print_text(t, f, max_rows);

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The interactive top screen. htop's split: collection (ops->refresh)
+ * The interactive top screen. htop's split: collection (ops->collect)
  * updates the model once per interval; drawing only renders struct ks_top,
  * and only when something changed (new interval, key, resize). ncurses'
  * erase()+refresh() sends only the differences, so nothing flickers. Keys
- * live in one table mapping a key to an action and its help line.
+ * live in one table mapping a key to an action and its help line; a few
+ * differ between live data and a replay (ops->step set), by the table's
+ * mode column.
  */
 #include <errno.h>
 #include <math.h>
@@ -23,7 +25,9 @@ struct ui {
 	struct ks_top *t;
 	double *interval;
 	const struct ks_top_ui_ops *ops;
+	bool replay;			/* ops->step: a capture, not live data */
 	bool quit, paused, help, color, dirty, need_refresh;
+	bool stepped;			/* a key moved the replay: like a new interval */
 	size_t sel, top;		/* selected position, first visible position */
 	uint32_t sel_pid;
 	char search[64];
@@ -151,11 +155,65 @@ static void cell(const struct ks_top *t, const struct ks_top_row *r, enum ks_top
 	fmt_num(buf, n, v, width);
 }
 
+/* The recording's kernel release: "6.18.0-1-amd64 #1 SMP ..." -> "6.18.0-1-amd64". */
+static const char *kernel_release(const struct ks_top_cursor *c, char *buf, size_t n)
+{
+	snprintf(buf, n, "%.*s", (int)strcspn(c->kernel, " "), c->kernel);
+	return buf;
+}
+
+/* Replay: one line nobody can take for live data, with the time cursor. */
+static void draw_replay_bar(struct ui *u, int cols, int *y)
+{
+	const struct ks_top_cursor *c = &u->t->cursor;
+	char when[64], kernel[48], buf[320];
+	int x;
+
+	ks_top__time_str(u->t, when, sizeof(when), false);
+	kernel_release(c, kernel, sizeof(kernel));
+	move(*y, 0);
+	attr(u, C_WARN, A_REVERSE);
+	attron(A_BOLD | A_REVERSE);
+	printw(" REPLAY ");
+	attroff(A_BOLD | A_REVERSE);
+	unattr(u, C_WARN, A_REVERSE);
+	snprintf(buf, sizeof(buf), " %s  %s  host %s  kernel %s", when,
+		 c->end ? "end of capture" : u->paused ? "paused" : "playing", c->host, kernel);
+	x = getcurx(stdscr);
+	if (c->end)
+		attr(u, C_WARN, A_BOLD);
+	if (x < cols)
+		addnstr(buf, cols - x);
+	if (c->end)
+		unattr(u, C_WARN, A_BOLD);
+	(*y)++;
+}
+
+/* "  kscope cpu 1.2% bpf 0.30% (9 progs)" into @buf; its length. */
+static int self_cost_str(const struct ks_top_sys *s, char *buf, size_t n)
+{
+	int x = snprintf(buf, n, "  kscope cpu ");
+
+	x += isnan(s->self_cpu_pct) ? snprintf(buf + x, n - x, "...") :
+	     snprintf(buf + x, n - x, "%.1f%%", s->self_cpu_pct);
+	if (!s->self_bpf_stats)
+		x += snprintf(buf + x, n - x, " bpf n/a (stats off)");
+	else if (isnan(s->self_bpf_pct))
+		x += snprintf(buf + x, n - x, " bpf ...");
+	else
+		x += snprintf(buf + x, n - x, " bpf %.2f%% (%d progs)", s->self_bpf_pct,
+			      s->self_nprogs);
+	return x;
+}
+
 static void draw_header(struct ui *u, int cols, int *y)
 {
 	const struct ks_top_sys *s = &u->t->sys;
 	int i, x = 0, barw, per_line, k;
 	char buf[256];
+
+	if (u->replay)
+		draw_replay_bar(u, cols, y);
 
 	/* per-CPU bars, as many per line as fit */
 	per_line = s->ncpus > 1 && cols >= 80 ? 2 : 1;
@@ -220,17 +278,9 @@ static void draw_header(struct ui *u, int cols, int *y)
 			snprintf(io, sizeof(io), "no I/O");
 		else
 			snprintf(io, sizeof(io), "%.2fms", s->io_p99_ms);
-		x = snprintf(buf, sizeof(buf), "RunQ p99 %s  Disk p99 %s  kscope cpu ", rq, io);
-		x += isnan(s->self_cpu_pct) ?
-		     snprintf(buf + x, sizeof(buf) - x, "...") :
-		     snprintf(buf + x, sizeof(buf) - x, "%.1f%%", s->self_cpu_pct);
-		if (!s->self_bpf_stats)
-			x += snprintf(buf + x, sizeof(buf) - x, " bpf n/a (stats off)");
-		else if (isnan(s->self_bpf_pct))
-			x += snprintf(buf + x, sizeof(buf) - x, " bpf ...");
-		else
-			x += snprintf(buf + x, sizeof(buf) - x, " bpf %.2f%% (%d progs)",
-				      s->self_bpf_pct, s->self_nprogs);
+		x = snprintf(buf, sizeof(buf), "RunQ p99 %s  Disk p99 %s", rq, io);
+		if (!u->replay)		/* our own cost: live only */
+			x += self_cost_str(s, buf + x, sizeof(buf) - x);
 		snprintf(buf + x, sizeof(buf) - x, "  Lost %llu", (unsigned long long)s->lost);
 	}
 	if (s->lost)
@@ -355,12 +405,20 @@ static void draw_table(struct ui *u, int cols, int y0, int y1)
 }
 
 /* The key table: one row per key, an action and its help text. */
+enum key_mode { KM_ALL, KM_LIVE, KM_REPLAY };
+
 struct key_action {
 	int key;
 	const char *label;
 	const char *help;
 	void (*fn)(struct ui *u, int key);
+	enum key_mode mode;
 };
+
+static bool key_for(const struct ui *u, const struct key_action *k)
+{
+	return k->mode == KM_ALL || (k->mode == KM_REPLAY) == u->replay;
+}
 
 static void draw_status(struct ui *u, int cols);
 
@@ -421,17 +479,56 @@ static void k_threads(struct ui *u, int key)
 {
 	int err = u->ops->set_threads(u->ops->ctx, !u->t->threads);
 
-	if (err)
+	if (err == -EOPNOTSUPP && u->replay)
+		snprintf(u->status, sizeof(u->status), "H: rows are per %s, as recorded "
+			 "(record -T records threads)", u->t->threads ? "thread" : "process");
+	else if (err)
 		snprintf(u->status, sizeof(u->status), "thread mode: %s", strerror(-err));
-	u->need_refresh = true;
+	else
+		u->need_refresh = true;
 }
 
 static void k_cgroup(struct ui *u, int key)
 {
+	if (u->replay && !u->t->cursor.cgroups && !u->t->by_cgroup) {
+		snprintf(u->status, sizeof(u->status), "C: this capture has no cgroup paths");
+		return;
+	}
 	/* the next scan reads /proc/PID/cgroup; rows change meaning now */
 	u->t->by_cgroup = !u->t->by_cgroup;
 	u->sel = 0;
 	u->need_refresh = true;
+}
+
+/* Replay: t / T show the next / previous interval; playback stops. */
+static void k_step(struct ui *u, int key)
+{
+	int err;
+
+	u->paused = true;
+	err = u->ops->step(u->ops->ctx, key == 'T' ? -1 : 1);
+	if (err == -ERANGE)
+		snprintf(u->status, sizeof(u->status), "%s of capture",
+			 key == 'T' ? "start" : "end");
+	else if (err)
+		snprintf(u->status, sizeof(u->status), "replay: %s", strerror(-err));
+	else
+		u->stepped = true;
+}
+
+static void k_play(struct ui *u, int key)
+{
+	if (u->paused && u->t->cursor.end) {
+		snprintf(u->status, sizeof(u->status), "end of capture (T steps back)");
+		return;
+	}
+	u->paused = !u->paused;
+}
+
+static void k_refuse(struct ui *u, int key)
+{
+	snprintf(u->status, sizeof(u->status),
+		 "replay: these processes were recorded, there is nothing to signal");
 }
 
 static void k_interval(struct ui *u, int key)
@@ -528,7 +625,8 @@ static void k_detail(struct ui *u, int key)
 	}
 	u->detail_pid = r->pid;
 	memcpy(u->detail_comm, r->comm, sizeof(u->detail_comm));
-	u->dm = NULL;
+	/* a recording has the interval's stacks already; live needs one to pass */
+	u->dm = u->replay ? u->ops->detail_read(u->ops->ctx) : NULL;
 }
 
 static const struct key_action keys[] = {
@@ -542,18 +640,28 @@ static const struct key_action keys[] = {
 	{ KEY_F(3), NULL, NULL, k_search },
 	{ '\\', "\\ F4", "filter rows (command, user, pid, cgroup)", k_filter },
 	{ KEY_F(4), NULL, NULL, k_filter },
-	{ 't', "t F5", "tree view", k_tree },
-	{ KEY_F(5), NULL, NULL, k_tree },
+	{ 't', "t F5", "tree view", k_tree, KM_LIVE },
+	{ KEY_F(5), NULL, NULL, k_tree, KM_LIVE },
+	{ KEY_F(5), "F5", "tree view", k_tree, KM_REPLAY },
+	{ 't', "t T", "next / previous interval of the capture (pauses)", k_step, KM_REPLAY },
+	{ 'T', NULL, NULL, k_step, KM_REPLAY },
 	{ 'H', "H", "threads instead of processes", k_threads },
 	{ 'C', "C", "one row per cgroup (sums; latency p99: worst member)", k_cgroup },
-	{ ' ', "space Z", "pause / resume updates", k_pause },
-	{ 'Z', NULL, NULL, k_pause },
-	{ 'k', "k F9", "send a signal to the selected process", k_kill },
-	{ KEY_F(9), NULL, NULL, k_kill },
-	{ '+', "+ -", "longer / shorter refresh interval", k_interval },
+	{ ' ', "space Z", "pause / resume updates", k_pause, KM_LIVE },
+	{ 'Z', NULL, NULL, k_pause, KM_LIVE },
+	{ ' ', "space Z", "play / pause the replay, one interval per refresh", k_play, KM_REPLAY },
+	{ 'Z', NULL, NULL, k_play, KM_REPLAY },
+	{ 'k', "k F9", "send a signal to the selected process", k_kill, KM_LIVE },
+	{ KEY_F(9), NULL, NULL, k_kill, KM_LIVE },
+	{ 'k', NULL, NULL, k_refuse, KM_REPLAY },
+	{ KEY_F(9), NULL, NULL, k_refuse, KM_REPLAY },
+	{ '+', "+ -", "longer / shorter refresh interval", k_interval, KM_LIVE },
+	{ '+', "+ -", "slower / faster playback (the refresh interval)", k_interval, KM_REPLAY },
 	{ '=', NULL, NULL, k_interval },
 	{ '-', NULL, NULL, k_interval },
-	{ '\n', "Enter", "process view: stacks and histograms, live", k_detail },
+	{ '\n', "Enter", "process view: stacks and histograms, live", k_detail, KM_LIVE },
+	{ '\n', "Enter", "process view: stacks and histograms of the interval", k_detail,
+	  KM_REPLAY },
 	{ KEY_ENTER, NULL, NULL, k_detail },
 	{ KEY_UP, "arrows", "move (PgUp PgDn Home End)", k_move },
 	{ KEY_DOWN, NULL, NULL, k_move },
@@ -578,8 +686,16 @@ static void draw_help(struct ui *u, int cols)
 	mvaddnstr(y++, 0, "kscope top help -- any key closes", cols);
 	unattr(u, C_HEAD, A_REVERSE);
 	y++;
+	if (u->replay) {
+		char buf[512], kernel[48];
+
+		snprintf(buf, sizeof(buf), "REPLAY of %s, recorded on %s (kernel %s): nothing "
+			 "here is live", u->t->cursor.file, u->t->cursor.host,
+			 kernel_release(&u->t->cursor, kernel, sizeof(kernel)));
+		mvaddnstr(y++, 1, buf, cols - 1);
+	}
 	for (i = 0; i < ARRAY_SIZE(keys) && y < LINES - 2; i++) {
-		if (!keys[i].label)
+		if (!keys[i].label || !key_for(u, &keys[i]))
 			continue;
 		attr(u, C_KEY, A_BOLD);
 		mvprintw(y, 1, "%-8s", keys[i].label);
@@ -700,8 +816,13 @@ static void draw_detail(struct ui *u, int cols)
 	int y = 0, mid;
 	char buf[160];
 
-	snprintf(buf, sizeof(buf), "Process %u (%s) -- Esc/q/Enter returns; live, per interval",
-		 u->detail_pid, u->detail_comm);
+	if (u->replay)
+		snprintf(buf, sizeof(buf), "Process %u (%s) -- Esc/q/Enter returns; REPLAY, "
+			 "interval %zu/%zu (t T step)", u->detail_pid, u->detail_comm,
+			 u->t->cursor.pos, u->t->cursor.count);
+	else
+		snprintf(buf, sizeof(buf), "Process %u (%s) -- Esc/q/Enter returns; live, "
+			 "per interval", u->detail_pid, u->detail_comm);
 	attr(u, C_HEAD, A_REVERSE);
 	mvaddnstr(y++, 0, buf, cols);
 	unattr(u, C_HEAD, A_REVERSE);
@@ -740,6 +861,8 @@ static void draw_status(struct ui *u, int cols)
 		return;
 	}
 	for (i = 0; i < ARRAY_SIZE(fkeys) && getcurx(stdscr) < cols - 12; i += 2) {
+		if (u->replay && !strcmp(fkeys[i], "F9"))
+			continue;	/* nothing to kill in a recording */
 		attr(u, C_KEY, A_BOLD);
 		addstr(fkeys[i]);
 		unattr(u, C_KEY, A_BOLD);
@@ -748,7 +871,8 @@ static void draw_status(struct ui *u, int cols)
 		unattr(u, C_HEAD, A_REVERSE);
 		addch(' ');
 	}
-	x = snprintf(right, sizeof(right), "%s%s%s%s %.1fs", u->paused ? "PAUSED " : "",
+	x = snprintf(right, sizeof(right), "%s%s%s%s %.1fs",
+		     u->replay ? (u->paused ? "PAUSED " : "PLAYING ") : u->paused ? "PAUSED " : "",
 		     u->t->threads ? "threads " : "", u->t->tree ? "tree " : "",
 		     u->t->filter[0] ? "filtered " : "", *u->interval);
 	if (x < cols - getcurx(stdscr))
@@ -800,12 +924,16 @@ static void handle_key(struct ui *u, int ch)
 			u->ops->detail_close(u->ops->ctx);
 			u->detail_pid = 0;
 			u->dm = NULL;
+		} else if (u->replay && (ch == 't' || ch == 'T')) {
+			k_step(u, ch);		/* the same process, one interval on */
+		} else if (u->replay && (ch == ' ' || ch == 'Z')) {
+			k_play(u, ch);
 		}
 		return;
 	}
 	u->status[0] = '\0';
 	for (i = 0; i < ARRAY_SIZE(keys); i++)
-		if (keys[i].key == ch) {
+		if (keys[i].key == ch && key_for(u, &keys[i])) {
 			keys[i].fn(u, ch);
 			break;
 		}
@@ -818,9 +946,42 @@ static void handle_key(struct ui *u, int ch)
 		u->sel_pid = ks_top__row(u->t, u->sel)->pid;
 }
 
+/* A new interval is in the model: the process view and the selection follow. */
+static void shown(struct ui *u)
+{
+	if (u->detail_pid)
+		u->dm = u->ops->detail_read(u->ops->ctx);
+	track_selection(u);
+	u->stepped = false;
+	u->dirty = true;
+}
+
+/*
+ * The interval due: live, a new one; in a replay the next one (its end
+ * pauses playback), or the same again after a setting changed.
+ */
+static int next_interval(struct ui *u)
+{
+	int err;
+
+	if (u->replay && u->need_refresh)
+		err = u->ops->step(u->ops->ctx, 0);
+	else
+		err = u->ops->collect(u->ops->ctx);
+	u->need_refresh = false;
+	if (u->replay && err == -ERANGE) {
+		u->paused = true;
+		u->dirty = true;
+		return 0;
+	}
+	if (!err)
+		shown(u);
+	return err;
+}
+
 int ks_top_ui_run(struct ks_top *t, double *interval, const struct ks_top_ui_ops *ops)
 {
-	struct ui u = { .t = t, .interval = interval, .ops = ops };
+	struct ui u = { .t = t, .interval = interval, .ops = ops, .replay = ops->step };
 	uint64_t next, now;
 	int err, ch;
 
@@ -846,8 +1007,8 @@ int ks_top_ui_run(struct ks_top *t, double *interval, const struct ks_top_ui_ops
 		init_pair(C_DIM, COLOR_BLUE, -1);
 		init_pair(C_KEY, COLOR_CYAN, -1);
 	}
-	/* the first interval is short: CPU% needs two samples */
-	next = ks_now_ns() + (uint64_t)((*interval < 0.5 ? *interval : 0.5) * 1e9);
+	/* live, the first interval is short: CPU% needs two samples */
+	next = ks_now_ns() + (uint64_t)((*interval < 0.5 || u.replay ? *interval : 0.5) * 1e9);
 	u.dirty = true;
 	while (!u.quit && !ks_exiting) {
 		if (u.dirty)
@@ -864,14 +1025,9 @@ int ks_top_ui_run(struct ks_top *t, double *interval, const struct ks_top_ui_ops
 			next = now + (uint64_t)(*interval * 1e9);
 			if (u.paused && !u.need_refresh)
 				continue;
-			u.need_refresh = false;
-			err = ops->collect(ops->ctx);
+			err = next_interval(&u);
 			if (err)
 				break;
-			if (u.detail_pid)
-				u.dm = ops->detail_read(ops->ctx);
-			track_selection(&u);
-			u.dirty = true;
 			if (ch == ERR)
 				continue;
 		}
@@ -880,6 +1036,8 @@ int ks_top_ui_run(struct ks_top *t, double *interval, const struct ks_top_ui_ops
 			continue;
 		}
 		handle_key(&u, ch);
+		if (u.stepped)
+			shown(&u);
 		if (u.need_refresh)
 			next = ks_now_ns();
 		u.dirty = true;

@@ -11,7 +11,11 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 rows = [r for r in d["processes"] if r["pid"] == int(sys.argv[2]) and r["name"] == "getppid"]
 allr = [r for r in d["syscalls"] if r["name"] == "getppid"]
-keys = allr and all(k in allr[0]["lat"] for k in ("unit", "count", "p50", "p90", "p99", "max", "buckets")) and allr[0]["lat"]["count"] == rows[0]["count"] if d["timed"] else True
+# every call in the histogram, or (sampled at high rates) some of them, and
+# then the output says how many were timed
+sampled = "syscall latency (sampled)" in json.dumps(d)
+hc = allr[0].get("lat", {}).get("count", 0) if allr else 0
+keys = allr and all(k in allr[0]["lat"] for k in ("unit", "count", "p50", "p90", "p99", "max", "buckets")) and (hc == rows[0]["count"] or (sampled and 0 < hc < rows[0]["count"])) if d["timed"] else True
 print(rows[0]["count"] if rows else 0, rows[0]["errors"] if rows else -1, d["attach"], int(bool(keys)))
 PY
 }
@@ -33,6 +37,24 @@ for kind in tp_btf raw_tp tracepoint; do
 	ks_check "syscalls ($kind): getppid has no errors, its histogram has all keys and every call" \
 		"$([ "$errs" = 0 ] && [ "$keys" = 1 ]; echo $?)" "errors 0 keys 1, saw $errs $keys"
 done
+
+# 1b. --exact-timing: every call timed, nothing said to be sampled.
+"$WL/getppid_loop" $N 800 > /dev/null &
+wl=$!
+ks_children+=($wl)
+sleep 0.2
+"$KSCOPE" syscalls --exact-timing -p "$wl" -d 4 --json > "$KS_TMP/x.json" 2>&1
+wait $wl
+s=$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = [r for r in d["syscalls"] if r["name"] == "getppid"][0]
+p = [r for r in d["processes"] if r["name"] == "getppid"][0]
+print(r["lat"]["count"], p["count"], int("syscall latency (sampled)" in json.dumps(d)))' "$KS_TMP/x.json" 2>/dev/null)
+read -r hc n sampled <<< "$s"
+ks_check "syscalls --exact-timing: every one of the $N getppid calls in the histogram" \
+	"$(ks_true "${hc:-0} == ${n:-1} && ${n:-0} >= 0.99 * $N && \"$sampled\" == \"0\""; echo $?)" \
+	"histogram count == calls >= $N, not sampled; saw '$s'"
 
 # 2. Count-only mode counts the same.
 "$WL/getppid_loop" $N 800 > /dev/null &

@@ -16,14 +16,6 @@ held() {	# held PID prog|map: ids of the BPF programs / maps PID holds
 loaded() {	# loaded prog|map: "id name" of everything the kernel has loaded
 	bpftool "$1" show 2>/dev/null | sed -n 's/^\([0-9]*\): [a-z_]*  name \([^ ]*\).*/\1 \2/p'
 }
-pane() { tmux capture-pane -p -t "$S"; }
-# first table row after the header line that starts with "PID"
-first_row() { pane | awk '/^ *PID /{getline; print; exit}'; }
-wait_for() {	# wait_for REGEX SECS
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do pane | grep -qE "$1" && return 0; sleep 0.1; done
-	return 1
-}
 
 # a high-priority spinner alone on CPU 1, so that other load on the machine
 # cannot starve it; four pinned to CPU 0 contend for that CPU
@@ -39,8 +31,8 @@ sleep 1
 tmux kill-session -t "$S" 2>/dev/null
 tmux new-session -d -s "$S" -x 100 -y 30 "$KSCOPE top -i 1; sleep 30"
 trap 'tmux kill-session -t "$S" 2>/dev/null; ks_cleanup' EXIT
-wait_for 'PID USER' 10
-ks_check "top: screen draws" $? "expected a table header, saw: $(pane | head -8 | tr '\n' '|')"
+ks_wait_pane 'PID USER' 10
+ks_check "top: screen draws" $? "expected a table header, saw: $(ks_pane | head -8 | tr '\n' '|')"
 kpid=$(pgrep -n -f "^$KSCOPE top -i 1")
 sleep 1
 prog_ids=$(held "$kpid" prog); map_ids=$(held "$kpid" map)
@@ -49,7 +41,7 @@ names=$(loaded prog | awk 'NR==FNR {want[$1]; next} $1 in want {print $2}' <(ech
 # only our workloads, so that other load on the machine cannot interfere
 tmux send-keys -t "$S" '\' ; tmux send-keys -t "$S" -l 'kstw_'; tmux send-keys -t "$S" Enter
 sleep 3.5
-row=$(first_row)
+row=$(ks_first_row)
 echo "$row" | grep -q kstw_free
 ks_check "top: CPU-bound spinner first by CPU%" $? "expected kstw_free, saw '$row'"
 cpu=$(echo "$row" | awk '{print $4}')
@@ -59,7 +51,7 @@ ks_check "top: spinner CPU% >= 20" $? "expected >= 20, saw '$cpu'"
 # > twice: CPU% -> RQavg -> RQp99
 tmux send-keys -t "$S" '>'; sleep 0.2; tmux send-keys -t "$S" '>'
 sleep 2.5
-row=$(first_row)
+row=$(ks_first_row)
 echo "$row" | grep -q kstw_pinned
 ks_check "top: contended spinner first by RQp99" $? "expected kstw_pinned, saw '$row'"
 p99=$(echo "$row" | awk '{print $6}')
@@ -67,12 +59,12 @@ ks_true "$p99 >= 1"
 ks_check "top: contended RQp99 >= 1 ms" $? "expected >= 1, saw '$p99'"
 
 tmux send-keys -t "$S" 'h'
-wait_for 'kscope top help' 3
+ks_wait_pane 'kscope top help' 3
 ks_check "top: help opens" $? "expected the help screen"
 tmux send-keys -t "$S" 'x'
 sleep 0.5
-! pane | grep -q 'kscope top help' && pane | grep -q 'PID USER'
-ks_check "top: help closes" $? "expected the table back, saw: $(pane | head -3 | tr '\n' '|')"
+! ks_pane | grep -q 'kscope top help' && ks_pane | grep -q 'PID USER'
+ks_check "top: help closes" $? "expected the table back, saw: $(ks_pane | head -3 | tr '\n' '|')"
 
 # k sends SIGTERM (the default) to the selected process
 tmux send-keys -t "$S" '\'; tmux send-keys -t "$S" -l 'victim'; tmux send-keys -t "$S" Enter
@@ -81,7 +73,7 @@ tmux send-keys -t "$S" 'k'; sleep 0.3; tmux send-keys -t "$S" Enter
 gone() { ! grep -qv '^[0-9]* ([^)]*) Z' /proc/"$1"/stat 2>/dev/null; }	# exited or zombie
 for ((i = 0; i < 20; i++)); do gone "$victim" && break; sleep 0.1; done
 gone "$victim"
-ks_check "top: k sends a signal to the selected process" $? "expected pid $victim gone, saw: $(pane | tail -2 | tr '\n' '|')"
+ks_check "top: k sends a signal to the selected process" $? "expected pid $victim gone, saw: $(ks_pane | tail -2 | tr '\n' '|')"
 
 tmux send-keys -t "$S" 'q'
 sleep 1.5

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Capture files: round trip of every model field, truncation, corruption, unknown chunks. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -67,6 +68,12 @@ static void fill_model(struct ks_model *m, int seed)
 	ks_profile__add(m->offcpu, 100, 100, fr, 2, 5);
 }
 
+static void new_path(void)
+{
+	strcpy(path, "/tmp/ks-test-capture.XXXXXX");
+	close(mkstemp(path));
+}
+
 static void write_capture(int n, bool complete)
 {
 	struct ks_capture_writer_opts o = { .sz = sizeof(o), .no_sync = true,
@@ -74,8 +81,7 @@ static void write_capture(int n, bool complete)
 	struct ks_capture_writer *w;
 	int i;
 
-	strcpy(path, "/tmp/ks-test-capture.XXXXXX");
-	close(mkstemp(path));
+	new_path();
 	w = ks_capture_writer__open(path, &o);
 	assert_non_null(w);
 	for (i = 0; i < n; i++) {
@@ -290,6 +296,148 @@ static void capture_load__two_intervals__merged(void **state)
 	unlink(path);
 }
 
+/* A /proc reading with two users, one of them unknown on any test machine. */
+static struct ks_procs_sample *procs_sample(uint64_t t_ns, uint64_t ticks)
+{
+	struct ks_procs_sample *s = ks_procs_sample__new();
+	struct ks_proc p = { .pid = 10, .tgid = 10, .ppid = 1, .uid = 4242, .state = 'R',
+			     .cpu_ticks = ticks, .faults = 3, .rss_kb = 2048, .threads = 2,
+			     .start_ticks = 77 };
+
+	s->t_ns = t_ns;
+	s->wall = 1700000000.25;
+	s->hz = 100;
+	s->sys.ncpus = 2;
+	s->sys.busy[0] = 50;
+	s->sys.total[2] = 99;
+	s->sys.load[1] = 1.5;
+	s->sys.nr_tasks = 321;
+	s->sys.mem_avail_kb = 1 << 20;
+	s->sys.psi[1].ok = true;
+	s->sys.psi[1].has_full = true;
+	s->sys.psi[1].full10 = 2.5;
+	strcpy(p.user, "capturer");
+	strcpy(p.comm, "spin");
+	ks_procs_sample__add(s, &p);
+	p.pid = p.tgid = 11;
+	p.uid = 0;
+	p.state = 'S';
+	strcpy(p.user, "root");
+	strcpy(p.comm, "sleeper");
+	ks_procs_sample__add(s, &p);
+	return s;
+}
+
+static void capture__procs__round_trip_with_start_reading(void **state)
+{
+	struct ks_capture_writer_opts o = { .sz = sizeof(o), .no_sync = true };
+	struct ks_capture_writer *w;
+	struct ks_capture_reader *r;
+	struct ks_model *m = ks_model__new();
+	const struct ks_procs_sample *s;
+
+	new_path();
+	w = ks_capture_writer__open(path, &o);
+	fill_model(m, 0);
+	m->procs_start = procs_sample(1000, 5);
+	m->procs = procs_sample(2000, 105);
+	assert_int_equal(ks_capture_writer__write(w, m), 0);
+	ks_model__reset(m);
+	assert_null(m->procs);
+	m->procs = procs_sample(3000, 205);
+	assert_int_equal(ks_capture_writer__write(w, m), 0);
+	assert_int_equal(ks_capture_writer__close(w, true), 0);
+	r = ks_capture_reader__open(path);
+	assert_non_null(r);
+	assert_int_equal(ks_capture_reader__next(r, m), 1);
+	assert_non_null(m->procs_start);
+	assert_int_equal(m->procs_start->t_ns, 1000);
+	assert_int_equal(m->procs_start->procs[0].cpu_ticks, 5);
+	s = m->procs;
+	assert_non_null(s);
+	assert_int_equal(s->t_ns, 2000);
+	assert_true(s->wall == 1700000000.25);
+	assert_int_equal(s->hz, 100);
+	assert_int_equal(s->n, 2);
+	assert_int_equal(s->procs[0].pid, 10);
+	assert_int_equal(s->procs[0].uid, 4242);
+	assert_string_equal(s->procs[0].user, "capturer");
+	assert_string_equal(s->procs[0].comm, "spin");
+	assert_int_equal(s->procs[0].state, 'R');
+	assert_int_equal(s->procs[0].cpu_ticks, 105);
+	assert_int_equal(s->procs[0].rss_kb, 2048);
+	assert_int_equal(s->procs[0].threads, 2);
+	assert_int_equal(s->procs[0].start_ticks, 77);
+	assert_string_equal(s->procs[1].user, "root");
+	assert_int_equal(s->procs[1].state, 'S');
+	assert_int_equal(s->sys.ncpus, 2);
+	assert_int_equal(s->sys.busy[0], 50);
+	assert_int_equal(s->sys.total[2], 99);
+	assert_true(s->sys.load[1] == 1.5);
+	assert_int_equal(s->sys.nr_tasks, 321);
+	assert_true(s->sys.psi[1].ok && s->sys.psi[1].has_full && s->sys.psi[1].full10 == 2.5);
+	assert_false(s->sys.psi[0].ok);
+	/* the start reading belongs to the first interval only */
+	assert_int_equal(ks_capture_reader__next(r, m), 1);
+	assert_null(m->procs_start);
+	assert_int_equal(m->procs->procs[0].cpu_ticks, 205);
+	ks_capture_reader__free(r);
+	ks_model__free(m);
+	unlink(path);
+}
+
+static void assert_same_pos(const struct ks_capture_pos *a, const struct ks_capture_pos *b)
+{
+	assert_int_equal(a->off, b->off);
+	assert_int_equal(a->chunk, b->chunk);
+	assert_int_equal(a->nstrs, b->nstrs);
+	assert_int_equal(a->nframes, b->nframes);
+}
+
+static void capture_reader__seek_back__same_intervals_again(void **state)
+{
+	struct ks_capture_pos pos[4], now;
+	struct ks_capture_reader *r;
+	struct ks_model *m = ks_model__new();
+	int i;
+
+	write_capture(3, true);
+	r = ks_capture_reader__open(path);
+	assert_non_null(r);
+	for (i = 0; i < 3; i++) {
+		ks_capture_reader__tell(r, &pos[i]);
+		assert_int_equal(ks_capture_reader__next(r, m), 1);
+	}
+	ks_capture_reader__tell(r, &pos[3]);
+	assert_true(pos[1].nstrs > 0 && pos[1].nframes > 0);
+	assert_int_equal(ks_capture_reader__next(r, m), 0);
+	/* back to the second: the same model, named from the dictionary */
+	assert_int_equal(ks_capture_reader__seek(r, &pos[1]), 0);
+	assert_int_equal(ks_capture_reader__next(r, m), 1);
+	assert_true(m->wall_start == 1700000000.5 + 1);
+	ks_profile__sort(m->oncpu);
+	assert_int_equal(m->oncpu->stacks[0].value, 10 + 1);
+	assert_string_equal(m->oncpu->stacks[0].frames[2].name, "hot");
+	/* from the first, reading forward retraces the same positions exactly */
+	assert_int_equal(ks_capture_reader__seek(r, &pos[0]), 0);
+	for (i = 0; i < 3; i++) {
+		ks_capture_reader__tell(r, &now);
+		assert_same_pos(&now, &pos[i]);
+		assert_int_equal(ks_capture_reader__next(r, m), 1);
+		assert_true(m->wall_start == 1700000000.5 + i);
+	}
+	ks_capture_reader__tell(r, &now);
+	assert_same_pos(&now, &pos[3]);
+	assert_int_equal(ks_capture_reader__next(r, m), 0);
+	/* a position no tell() gave */
+	now = pos[3];
+	now.nstrs += 1000;
+	assert_int_equal(ks_capture_reader__seek(r, &now), -EINVAL);
+	ks_capture_reader__free(r);
+	ks_model__free(m);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -298,6 +446,8 @@ int main(void)
 		cmocka_unit_test(capture__corrupt__rejected),
 		cmocka_unit_test(capture__unknown_chunk__skipped),
 		cmocka_unit_test(capture_load__two_intervals__merged),
+		cmocka_unit_test(capture__procs__round_trip_with_start_reading),
+		cmocka_unit_test(capture_reader__seek_back__same_intervals_again),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@
 #include "ks_model.h"
 #include "ks_procs.h"
 #include "ks_top.h"
+#include "top_rows.h"
 
 #define SEC 1000000000ULL
 
@@ -40,16 +41,6 @@ static void interval(struct ks_top *t, uint64_t now, const struct ks_proc *ps, s
 		assert_int_equal(ks_top__add_proc(t, &ps[i]), 0);
 	assert_int_equal(ks_top__end(t, m), 0);
 	ks_top__arrange(t);
-}
-
-static const struct ks_top_row *by_pid(const struct ks_top *t, uint32_t pid)
-{
-	size_t i;
-
-	for (i = 0; i < t->norder; i++)
-		if (ks_top__row(t, i)->pid == pid)
-			return ks_top__row(t, i);
-	return NULL;
 }
 
 static void ks_top__end__two_samples__cpu_and_fault_deltas(void **state)
