@@ -11,10 +11,10 @@ ks_children+=($!)
 sleep 0.3
 pids=$(cat "$KS_TMP/spin.pids")
 run_delay() { for p in ${pids//,/ }; do cat /proc/"$p"/schedstat; done | awk '{s += $2} END {printf "%.0f", s}'; }
-rd0=$(run_delay)
+rd0=$(run_delay); t0=$(date +%s%N)
 "$KSCOPE" runqlat -p "$pids" -d 3 --json > "$KS_TMP/spin.json" 2> "$KS_TMP/spin.err"
 rc=$?
-rd1=$(run_delay)
+rd1=$(run_delay); t1=$(date +%s%N)
 ks_check "runqlat -p --json exits 0" $rc "exit 0, saw $rc: $(cat "$KS_TMP/spin.err")"
 out=$(python3 - "$KS_TMP/spin.json" "$pids" <<'PY'
 import json, sys
@@ -24,10 +24,10 @@ rows = [r for r in d["rows"] if r["pid"] in want]
 print(len(rows), min([r["runq"]["p50"] for r in rows] or [0]),
       min([r["preempt"] for r in rows] or [0]), d["all"]["count"],
       int(all(k in d["all"] for k in ("unit", "count", "p50", "p90", "p99", "max", "buckets"))),
-      d.get("clock"), sum(r["runq"]["sum"] for r in rows) * 1000)
+      d.get("clock"), sum(r["runq"]["sum"] for r in rows) * 1000 / d["duration_s"])
 PY
 )
-read -r nrows p50 preempt count keys clock sum_ns <<< "$out"
+read -r nrows p50 preempt count keys clock rate <<< "$out"
 ks_check "pinned spinners: a row for each of the 4 processes" "$([ "$nrows" = 4 ]; echo $?)" \
 	"expected 4 rows, saw $nrows"
 ks_check "pinned spinners: p50 run-queue latency >= 1 ms for each" \
@@ -37,11 +37,12 @@ ks_check "pinned spinners: each preempted (involuntary switches counted)" \
 ks_check "JSON histogram has unit/count/p50/p90/p99/max/buckets" "$([ "$keys" = 1 ]; echo $?)" \
 	"all keys, saw: $(head -c 300 "$KS_TMP/spin.json")"
 # The kernel's own account of the same waits (/proc/PID/schedstat run_delay,
-# read just before and after: a slightly longer window than ours).
-echo "INFO: clock $clock: waits summed $sum_ns ns, schedstat run_delay grew $((rd1 - rd0)) ns"
-ks_check "pinned spinners: summed waits 85-102% of the growth of /proc/PID/schedstat run_delay" \
-	"$(ks_true "$sum_ns >= 0.85 * ($rd1 - $rd0) && $sum_ns <= 1.02 * ($rd1 - $rd0) && $rd1 > $rd0"; echo $?)" \
-	"saw $sum_ns ns against $((rd1 - rd0)) ns (clock $clock)"
+# read just before and after: a longer window than ours, so rates compared).
+krate=$(awk -v a="$rd0" -v b="$rd1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.0f", (b - a) / ((e - s) / 1e9) }')
+echo "INFO: clock $clock: waits ${rate} ns per s of tracing, schedstat run_delay ${krate} ns per s"
+ks_check "pinned spinners: wait rate within 10% of /proc/PID/schedstat run_delay's" \
+	"$(ks_true "$rate >= 0.9 * $krate && $rate <= 1.1 * $krate && $krate > 0"; echo $?)" \
+	"saw $rate ns/s against $krate ns/s (clock $clock)"
 "$KSCOPE" runqlat -p "$pids" -d 1 --wakeup-clock --json > "$KS_TMP/wc.json" 2>&1
 s=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(d['clock'], min(r['runq']['p50'] for r in d['rows']))" "$KS_TMP/wc.json" 2>/dev/null)
 read -r clock p50 <<< "$s"
