@@ -19,8 +19,8 @@ void ks_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ks_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ks_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* only with -v */
 
-/* Exit codes, the bcc/libbpf-tools habit plus usage = 2. */
-enum { KS_EXIT_OK = 0, KS_EXIT_FAIL = 1, KS_EXIT_USAGE = 2 };
+/* Exit codes, the bcc/libbpf-tools habit plus usage = 2; 3: a --fail-on rule broke. */
+enum { KS_EXIT_OK = 0, KS_EXIT_FAIL = 1, KS_EXIT_USAGE = 2, KS_EXIT_RULE_BROKEN = 3 };
 
 /*
  * "-p 12,34": parse, check that every pid exists. Returns the count, or
