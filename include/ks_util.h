@@ -60,6 +60,16 @@ int ks_output_close(struct ks_output *out, bool complete);
 /* Sum of a per-CPU BPF map's u64 values at @key over @ncpus CPUs (0 on error). */
 uint64_t ks_percpu_sum(int map_fd, __u32 key, int ncpus);
 
+/*
+ * Take every entry out of the BPF hash map @fd: *keys and *vals become
+ * malloc'ed arrays of *n entries of @ksz and @vsz bytes (@vsz: the whole
+ * value, every CPU's for a per-CPU map); free both. One system call per
+ * batch of entries (BPF_MAP_LOOKUP_AND_DELETE_BATCH, 5.6+), else a walk of
+ * the keys and a lookup-and-delete each. An entry the kernel adds or
+ * updates meanwhile is taken now or stays for the next drain. 0 or -errno.
+ */
+int ks_map_drain(int fd, size_t ksz, size_t vsz, void **keys, void **vals, size_t *n);
+
 /* Bump RLIMIT_MEMLOCK for kernels that still charge BPF maps to it. */
 void ks_bump_memlock(void);
 /* libbpf prints only with -vv; its warnings otherwise go through ks_info. */

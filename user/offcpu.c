@@ -258,37 +258,18 @@ static int read_map(struct ks_offcpu *c, struct ks_model *m)
 	int kfd = c->kind == KS_TP_BTF ? bpf_map__fd(c->skel->maps.kstacks) : sfd;
 	static uint64_t kips[KS_MAX_STACK_DEPTH], uips[KS_MAX_STACK_DEPTH];
 	static uint64_t wk[KS_MAX_STACK_DEPTH], wu[KS_MAX_STACK_DEPTH];
-	struct ks_offcpu_key key, next, *keys = NULL;
+	struct ks_offcpu_key *keys;
 	struct ks_offcpu_val *vals;
-	size_t n = 0, cap = 0, i;
-	int err = 0, nk, nu, nwk, nwu, r;
+	size_t n, i;
+	int err, nk, nu, nwk, nwu, r;
 
-	while (!bpf_map_get_next_key(fd, n ? &key : NULL, &next)) {
-		if (n == cap) {
-			void *p = realloc(keys, (cap = cap ? cap * 2 : 1024) * sizeof(*keys));
-
-			if (!p) {
-				free(keys);
-				return -ENOMEM;
-			}
-			keys = p;
-		}
-		keys[n++] = key = next;
-	}
 	/*
 	 * Take every value out first, then name the stacks: symbolization is
 	 * slow, and the kernel keeps adding while it runs.
 	 */
-	vals = calloc(n ? n : 1, sizeof(*vals));
-	if (!vals) {
-		free(keys);
-		return -ENOMEM;
-	}
-	for (i = 0; i < n; i++)
-		if (bpf_map_lookup_and_delete_elem(fd, &keys[i], &vals[i]) &&
-		    (bpf_map_lookup_elem(fd, &keys[i], &vals[i]) ||
-		     bpf_map_delete_elem(fd, &keys[i])))
-			memset(&vals[i], 0, sizeof(vals[i]));
+	err = ks_map_drain(fd, sizeof(*keys), sizeof(*vals), (void **)&keys, (void **)&vals, &n);
+	if (err)
+		return err;
 	for (i = 0; i < n && !err; i++) {
 		const struct ks_offcpu_key *k = &keys[i];
 		const struct ks_offcpu_val *vp = &vals[i];

@@ -329,6 +329,107 @@ uint64_t ks_percpu_sum(int map_fd, __u32 key, int ncpus)
 	return sum;
 }
 
+/* Room for @more entries after the first @n in both arrays. */
+static int drain_grow(void **keys, void **vals, size_t *cap, size_t n, size_t more,
+		      size_t ksz, size_t vsz)
+{
+	size_t nc = *cap;
+	void *p;
+
+	if (n + more <= nc)
+		return 0;
+	while (nc < n + more)
+		nc = nc ? nc * 2 : 256;
+	p = realloc(*keys, nc * ksz);
+	if (!p)
+		return -ENOMEM;
+	*keys = p;
+	p = realloc(*vals, nc * vsz);
+	if (!p)
+		return -ENOMEM;
+	*vals = p;
+	*cap = nc;
+	return 0;
+}
+
+/* The batched drain: -EOPNOTSUPP when the kernel has no batch operations. */
+static int drain_batch(int fd, size_t ksz, size_t vsz, void **keys, void **vals, size_t *n,
+		       size_t *cap)
+{
+	uint64_t token = 0;	/* hash maps: the next bucket */
+	__u32 batch = 256, count;
+	bool first = true;
+	int err;
+
+	for (;;) {
+		err = drain_grow(keys, vals, cap, *n, batch, ksz, vsz);
+		if (err)
+			return err;
+		count = batch;
+		err = bpf_map_lookup_and_delete_batch(fd, first ? NULL : &token, &token,
+						      (char *)*keys + *n * ksz,
+						      (char *)*vals + *n * vsz, &count, NULL);
+		err = err ? -errno : 0;
+		if (err == -ENOSPC && batch < (1u << 20)) {
+			batch *= 2;	/* one bucket holds more than a batch */
+			continue;
+		}
+		if (err && err != -ENOENT) {
+			if (first && (err == -EINVAL || err == -EOPNOTSUPP || err == -524 /* ENOTSUPP */))
+				return -EOPNOTSUPP;
+			return err;
+		}
+		*n += count;
+		first = false;
+		if (err == -ENOENT)	/* the last batch */
+			return 0;
+	}
+}
+
+int ks_map_drain(int fd, size_t ksz, size_t vsz, void **keys, void **vals, size_t *n)
+{
+	size_t cap = 0, m = 0, i;
+	char key[512];
+	int err;
+
+	*keys = *vals = NULL;
+	*n = 0;
+	if (ksz > sizeof(key))
+		return -EINVAL;
+	err = drain_batch(fd, ksz, vsz, keys, vals, n, &cap);
+	if (err != -EOPNOTSUPP && err != -EFAULT)
+		goto out;
+	/* keys first: deleting while walking restarts the walk */
+	err = 0;
+	m = *n;
+	while (!bpf_map_get_next_key(fd, *n > m ? (char *)*keys + (*n - 1) * ksz : NULL, key)) {
+		err = drain_grow(keys, vals, &cap, *n, 1, ksz, vsz);
+		if (err)
+			goto out;
+		memcpy((char *)*keys + (*n)++ * ksz, key, ksz);
+	}
+	for (i = m; i < *n; i++) {
+		void *k = (char *)*keys + i * ksz, *v = (char *)*vals + m * vsz;
+
+		/* before 5.14 (hashes), a racing update is lost between the two */
+		if (bpf_map_lookup_and_delete_elem(fd, k, v) &&
+		    (bpf_map_lookup_elem(fd, k, v) || bpf_map_delete_elem(fd, k)))
+			continue;
+		if (m != i)
+			memcpy((char *)*keys + m * ksz, k, ksz);
+		m++;
+	}
+	*n = m;
+out:
+	if (err) {
+		free(*keys);
+		free(*vals);
+		*keys = *vals = NULL;
+		*n = 0;
+	}
+	return err;
+}
+
 void ks_bump_memlock(void)
 {
 	struct rlimit r = { RLIM_INFINITY, RLIM_INFINITY };
