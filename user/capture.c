@@ -26,6 +26,7 @@
 
 #include "ks_capture.h"
 #include "ks_hist.h"
+#include "ks_syms.h"
 #include "ks_util.h"
 
 #define HDR_LEN		16
@@ -324,6 +325,12 @@ struct dict {
 	/* reader: per profile, dictionary string -> pointer interned in it */
 	const char **interned;
 	size_t interned_cap;
+	/* reader: per profile, derived frame name -> pointer interned in it */
+	const char **fr_interned;
+	/* format 2: by module string index + 1, the last frame's addr - offset */
+	uint64_t *bias;
+	size_t bias_cap;
+	unsigned int version;		/* reader: of the file */
 };
 
 static void dict_free(struct dict *d)
@@ -337,6 +344,8 @@ static void dict_free(struct dict *d)
 	free(d->frames);
 	free(d->fr_slots);
 	free(d->interned);
+	free(d->fr_interned);
+	free(d->bias);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -449,17 +458,81 @@ static int dict_add_frame(struct dict *d, const struct dframe *f)
 	return 0;
 }
 
+/* The name of a frame no symbol named: "binary+0xoffset" (ks_sym_format). */
+static const char *derived_name(const char *module, uint64_t offset, char *buf, size_t len)
+{
+	struct ks_sym sym = { .module = module, .file_off = offset };
+
+	return ks_sym_format(&sym, buf, len);
+}
+
+/* Whether @fr's name is the one derived_name() gives (formatted only if it may be). */
+static bool is_derived(const struct ks_frame *fr, char *buf, size_t len)
+{
+	const char *base;
+	size_t n;
+
+	if (!fr->module || !fr->name)
+		return false;
+	base = strrchr(fr->module, '/');
+	base = base ? base + 1 : fr->module;
+	n = strlen(base);
+	if (strncmp(fr->name, base, n) || strncmp(fr->name + n, "+0x", 3))
+		return false;
+	return !strcmp(fr->name, derived_name(fr->module, fr->offset, buf, len));
+}
+
+/*
+ * Format 2: the frame's addr - offset (the load bias) as the change from
+ * the last frame of the same module, the slot of @module (string index +
+ * 1, 0 for none) in d->bias. NULL: no memory.
+ */
+static uint64_t *bias_slot(struct dict *d, size_t module)
+{
+	if (module >= d->bias_cap) {
+		size_t nc = d->bias_cap ? d->bias_cap : 256;
+		uint64_t *nb;
+
+		while (nc <= module)
+			nc *= 2;
+		nb = realloc(d->bias, nc * sizeof(*nb));
+		if (!nb)
+			return NULL;
+		memset(nb + d->bias_cap, 0, (nc - d->bias_cap) * sizeof(*nb));
+		d->bias = nb;
+		d->bias_cap = nc;
+	}
+	return &d->bias[module];
+}
+
+static uint64_t zigzag(int64_t v)
+{
+	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+static int64_t unzigzag(uint64_t v)
+{
+	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+
 static long dict_frame(struct dict *d, const struct ks_frame *fr, struct buf *strs,
 		       size_t *nstr, struct buf *frs, size_t *nfr)
 {
 	struct dframe f = { .addr = fr->addr, .offset = fr->offset, .kind = fr->kind };
-	long ni, mi = -1;
+	char buf[512];
+	uint64_t *bias;
+	long ni = -1, mi = -1;
 	size_t j;
 
-	ni = dict_str(d, fr->name ? fr->name : "", strs, nstr);
+	/* a name the reader derives from module and offset is not stored */
+	if (!is_derived(fr, buf, sizeof(buf))) {
+		ni = dict_str(d, fr->name ? fr->name : "", strs, nstr);
+		if (ni < 0)
+			return -1;
+	}
 	if (fr->module)
 		mi = dict_str(d, fr->module, strs, nstr);
-	if (ni < 0 || (fr->module && mi < 0))
+	if (fr->module && mi < 0)
 		return -1;
 	f.name = ni + 1;
 	f.module = mi + 1;
@@ -470,13 +543,15 @@ static long dict_frame(struct dict *d, const struct ks_frame *fr, struct buf *st
 	     j = (j + 1) & (d->fr_slots_cap - 1))
 		if (frame_eq(&d->frames[d->fr_slots[j] - 1], &f))
 			return d->fr_slots[j] - 1;
-	if (dict_add_frame(d, &f))
+	bias = bias_slot(d, f.module);
+	if (!bias || dict_add_frame(d, &f))
 		return -1;
 	d->fr_slots[j] = d->nframes;
 	b_v(frs, f.name);
 	b_v(frs, f.module);
-	b_v(frs, f.addr);
 	b_v(frs, f.offset);
+	b_v(frs, zigzag(f.addr - f.offset - *bias));
+	*bias = f.addr - f.offset;
 	b_u8(frs, f.kind);
 	(*nfr)++;
 	return d->nframes - 1;
@@ -592,6 +667,19 @@ static const char *dict_intern(struct dict *d, struct ks_profile *p, size_t i)
 	return d->interned[i];
 }
 
+/* Reader: the derived name of dictionary frame @i interned in @p. */
+static const char *derived_intern(struct dict *d, struct ks_profile *p, size_t i)
+{
+	const struct dframe *f = &d->frames[i];
+	char buf[512];
+
+	if (!d->fr_interned[i])
+		d->fr_interned[i] = ks_profile__intern(p, derived_name(d->strs[f->module - 1],
+								       f->offset, buf,
+								       sizeof(buf)));
+	return d->fr_interned[i];
+}
+
 static struct ks_profile *get_profile(struct cur *c, struct dict *d)
 {
 	struct ks_accounting *a;
@@ -638,15 +726,27 @@ static struct ks_profile *get_profile(struct cur *c, struct dict *d)
 	n = c_count(c);
 	for (i = 0; i < n && !c->bad; i++) {
 		struct dframe f;
+		uint64_t *bias;
 
 		f.name = c_vmax(c, d->nstrs);
 		f.module = c_vmax(c, d->nstrs);
-		f.addr = c_v(c);
-		f.offset = c_v(c);
+		if (d->version < 2) {
+			f.addr = c_v(c);
+			f.offset = c_v(c);
+		} else {
+			f.offset = c_v(c);
+			f.addr = c_v(c);
+			bias = bias_slot(d, f.module);
+			if (!bias)
+				goto err;
+			*bias += unzigzag(f.addr);
+			f.addr = f.offset + *bias;
+		}
 		f.kind = c_le(c, 1);
 		if (f.kind > KS_FRAME_UNKNOWN)
 			f.kind = KS_FRAME_UNKNOWN;
-		if (f.name == 0)
+		/* no name: derived from the module (format 2) */
+		if (f.name == 0 && (d->version < 2 || !f.module))
 			c->bad = true;
 		if (c->bad || dict_add_frame(d, &f))
 			goto err;
@@ -654,9 +754,11 @@ static struct ks_profile *get_profile(struct cur *c, struct dict *d)
 	if (c->bad)
 		goto err;
 	free(d->interned);
+	free(d->fr_interned);
 	d->interned = calloc(d->nstrs ? d->nstrs : 1, sizeof(*d->interned));
+	d->fr_interned = calloc(d->nframes ? d->nframes : 1, sizeof(*d->fr_interned));
 	fr = calloc(MAX_FRAMES, sizeof(*fr));
-	if (!d->interned || !fr)
+	if (!d->interned || !d->fr_interned || !fr)
 		goto err;
 	nstk = c_count(c);
 	for (i = 0; i < nstk && !c->bad; i++) {
@@ -673,7 +775,8 @@ static struct ks_profile *get_profile(struct cur *c, struct dict *d)
 				break;
 			}
 			df = &d->frames[fi];
-			fr[k].name = dict_intern(d, p, df->name - 1);
+			fr[k].name = df->name ? dict_intern(d, p, df->name - 1) :
+				     derived_intern(d, p, fi);
 			fr[k].module = df->module ? dict_intern(d, p, df->module - 1) : NULL;
 			fr[k].addr = df->addr;
 			fr[k].offset = df->offset;
@@ -1308,11 +1411,13 @@ static struct ks_capture_reader *reader_open(FILE *f, uint64_t size)
 		goto err;
 	}
 	r->meta.format_version = hdr[8] | hdr[9] << 8;
-	if (r->meta.format_version != KS_CAPTURE_VERSION) {
-		snprintf(r->err, sizeof(r->err), "capture format version %u, this kscope reads %u",
+	if (r->meta.format_version < 1 || r->meta.format_version > KS_CAPTURE_VERSION) {
+		snprintf(r->err, sizeof(r->err),
+			 "capture format version %u, this kscope reads 1 to %u",
 			 r->meta.format_version, KS_CAPTURE_VERSION);
 		goto err;
 	}
+	r->dict.version = r->meta.format_version;
 	r->off = HDR_LEN;
 	err = read_chunk(r, &type, &d, &len);
 	if (err <= 0) {
