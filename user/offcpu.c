@@ -155,18 +155,16 @@ err:
 }
 
 /* ids in the stack trace map, or in the content-keyed kstacks map (deferred) */
+/* Each stack read once per read_map pass: rows share stacks. */
+static struct ks_stackids *stack_ids;
+
 static int read_stack(int fd, __s32 id, uint64_t *ips)
 {
-	int n = 0;
-
 	if (id < 0)
 		return 0;
-	memset(ips, 0, KS_MAX_STACK_DEPTH * sizeof(*ips));
-	if (bpf_map_lookup_elem(fd, &id, ips))
-		return -1;
-	while (n < KS_MAX_STACK_DEPTH && ips[n])
-		n++;
-	return n;
+	if (!stack_ids)
+		stack_ids = ks_stackids__new();
+	return ks_stackids__read(stack_ids, fd, id, ips);
 }
 
 static void name_frame(struct ks_offcpu *c, struct ks_profile *p, struct ks_frame *f,
@@ -315,6 +313,7 @@ static int read_map(struct ks_offcpu *c, struct ks_model *m)
 						nwk < 0 ? 0 : nwk, wu, nwu < 0 ? 0 : nwu, us);
 		}
 	}
+	ks_stackids__reset(stack_ids);
 	free(vals);
 	free(keys);
 	return err;
