@@ -802,9 +802,28 @@ const char *ks_sym_format(const struct ks_sym *sym, char *buf, size_t len)
 		memcpy(buf, sym->name, n);
 		buf[n] = 0;
 	} else if (sym && sym->module) {
+		char hex[20], *h = hex + sizeof(hex);
+		uint64_t v = sym->file_off;
+		size_t n;
+
 		base = strrchr(sym->module, '/');
 		base = base ? base + 1 : sym->module;
-		snprintf(buf, len, "%s+0x%llx", base, (unsigned long long)sym->file_off);
+		/* "%s+0x%llx" by hand: stripped binaries name every frame so */
+		do {
+			*--h = "0123456789abcdef"[v & 15];
+			v >>= 4;
+		} while (v);
+		n = strnlen(base, len - 1);
+		memcpy(buf, base, n);
+		if (n + 3 + (hex + sizeof(hex) - h) < len) {
+			memcpy(buf + n, "+0x", 3);
+			memcpy(buf + n + 3, h, hex + sizeof(hex) - h);
+			n += 3 + (hex + sizeof(hex) - h);
+		} else {
+			snprintf(buf, len, "%s+0x%llx", base, (unsigned long long)sym->file_off);
+			return buf;
+		}
+		buf[n] = 0;
 	} else {
 		snprintf(buf, len, "[unknown]");
 	}
