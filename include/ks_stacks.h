@@ -45,9 +45,10 @@ int ks_stacks__build(struct ks_stacks *st, struct ks_profile *p, bool per_thread
 void ks_stacks__clear(struct ks_stacks *st);
 
 /*
- * A BPF stack map's stacks read once per pass over a collector's rows: rows
- * share stacks (a recorded busy machine: ~60% of stack reads were repeats),
- * so each (map, id) costs one system call until ks_stackids__reset().
+ * A BPF stack map's stacks read once: rows share stacks (a recorded busy
+ * machine: ~60% of one read's stack lookups were repeats), so each (map, id)
+ * costs one system call until ks_stackids__reset() (which the owner calls
+ * when ids may have changed; the cache also starts over past 64 Ki stacks).
  */
 struct ks_stackids;
 struct ks_stackids *ks_stackids__new(void);

@@ -275,6 +275,9 @@ struct stackid_ent {
 	size_t off;		/* into ips */
 };
 
+#define STACKIDS_MAX		(64u << 10)	/* twice the collectors' stack maps */
+#define STACKIDS_MAX_IPS	(2u << 20)	/* 16 MiB of addresses */
+
 struct ks_stackids {
 	struct stackid_ent *slots;	/* open addressing */
 	size_t nslots, used;
@@ -350,6 +353,8 @@ int ks_stackids__read(struct ks_stackids *c, int fd, int32_t id, uint64_t *ips)
 			n++;
 		return n;
 	}
+	if (c->used >= STACKIDS_MAX || c->nips >= STACKIDS_MAX_IPS)
+		ks_stackids__reset(c);	/* bounded: start over */
 	if ((c->used + 1) * 2 > c->nslots && stackids_grow(c))
 		return -ENOMEM;
 	e = &c->slots[stackid_slot(c, fd, id)];
