@@ -73,6 +73,8 @@ static void b_need(struct buf *b, size_t n)
 
 static void b_bytes(struct buf *b, const void *p, size_t n)
 {
+	if (!n)		/* p may be NULL: an interval with no new strings */
+		return;
 	b_need(b, n);
 	if (b->oom)
 		return;
