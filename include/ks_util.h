@@ -57,6 +57,12 @@ struct ks_output {
 int ks_output_open(struct ks_output *out, const char *path);
 int ks_output_close(struct ks_output *out, bool complete);
 
+/*
+ * The name of code no symbol names: "basename(@module)+0x@off" (lower-case
+ * hex) into @buf, cut like snprintf. Symbolizer and capture format alike.
+ */
+const char *ks_module_off_name(char *buf, size_t len, const char *module, uint64_t off);
+
 /* Sum of a per-CPU BPF map's u64 values at @key over @ncpus CPUs (0 on error). */
 uint64_t ks_percpu_sum(int map_fd, __u32 key, int ncpus);
 

@@ -26,7 +26,6 @@
 
 #include "ks_capture.h"
 #include "ks_hist.h"
-#include "ks_syms.h"
 #include "ks_util.h"
 
 #define HDR_LEN		16
@@ -483,12 +482,10 @@ static int dict_add_frame(struct dict *d, const struct dframe *f)
 	return 0;
 }
 
-/* The name of a frame no symbol named: "binary+0xoffset" (ks_sym_format). */
+/* The name of a frame no symbol named: "binary+0xoffset" (as ks_sym_format). */
 static const char *derived_name(const char *module, uint64_t offset, char *buf, size_t len)
 {
-	struct ks_sym sym = { .module = module, .file_off = offset };
-
-	return ks_sym_format(&sym, buf, len);
+	return ks_module_off_name(buf, len, module, offset);
 }
 
 /* Whether @fr's name is the one derived_name() gives (formatted only if it may be). */

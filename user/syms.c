@@ -792,8 +792,6 @@ int ks_symbolizer__unwind(struct ks_symbolizer *s, int pid, const struct ks_ureg
 
 const char *ks_sym_format(const struct ks_sym *sym, char *buf, size_t len)
 {
-	const char *base;
-
 	if (!len)
 		return buf;
 	if (sym && sym->name) {
@@ -802,28 +800,7 @@ const char *ks_sym_format(const struct ks_sym *sym, char *buf, size_t len)
 		memcpy(buf, sym->name, n);
 		buf[n] = 0;
 	} else if (sym && sym->module) {
-		char hex[20], *h = hex + sizeof(hex);
-		uint64_t v = sym->file_off;
-		size_t n;
-
-		base = strrchr(sym->module, '/');
-		base = base ? base + 1 : sym->module;
-		/* "%s+0x%llx" by hand: stripped binaries name every frame so */
-		do {
-			*--h = "0123456789abcdef"[v & 15];
-			v >>= 4;
-		} while (v);
-		n = strnlen(base, len - 1);
-		memcpy(buf, base, n);
-		if (n + 3 + (hex + sizeof(hex) - h) < len) {
-			memcpy(buf + n, "+0x", 3);
-			memcpy(buf + n + 3, h, hex + sizeof(hex) - h);
-			n += 3 + (hex + sizeof(hex) - h);
-		} else {
-			snprintf(buf, len, "%s+0x%llx", base, (unsigned long long)sym->file_off);
-			return buf;
-		}
-		buf[n] = 0;
+		ks_module_off_name(buf, len, sym->module, sym->file_off);
 	} else {
 		snprintf(buf, len, "[unknown]");
 	}

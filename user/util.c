@@ -317,6 +317,44 @@ int ks_output_close(struct ks_output *out, bool complete)
 	return err;
 }
 
+const char *ks_module_off_name(char *buf, size_t len, const char *module, uint64_t off)
+{
+	char hex[20], *h = hex + sizeof(hex);
+	const char *base;
+	size_t n, nh;
+
+	if (!len)
+		return buf;
+	base = strrchr(module, '/');
+	base = base ? base + 1 : module;
+	/* "%s+0x%llx" by hand: stripped binaries name every frame so */
+	do {
+		*--h = "0123456789abcdef"[off & 15];
+		off >>= 4;
+	} while (off);
+	nh = hex + sizeof(hex) - h;
+	n = strnlen(base, len - 1);
+	memcpy(buf, base, n);
+	if (n + 3 + nh < len) {
+		memcpy(buf + n, "+0x", 3);
+		memcpy(buf + n + 3, h, nh);
+		n += 3 + nh;
+	} else {	/* cut where snprintf would */
+		char full[sizeof(hex) + 3];
+
+		memcpy(full, "+0x", 3);
+		memcpy(full + 3, h, nh);
+		if (n < len - 1) {
+			size_t k = len - 1 - n;
+
+			memcpy(buf + n, full, k < nh + 3 ? k : nh + 3);
+			n += k < nh + 3 ? k : nh + 3;
+		}
+	}
+	buf[n] = 0;
+	return buf;
+}
+
 uint64_t ks_percpu_sum(int map_fd, __u32 key, int ncpus)
 {
 	uint64_t *vals = calloc(ncpus, sizeof(*vals)), sum = 0;
