@@ -10,7 +10,8 @@
 # for the same DUR under the same load (PEER=0 skips it), gives its file size
 # and CPU alike. The load average is printed before and after each run: on a
 # shared machine other jobs move both figures (more processes, more stacks).
-# KSCOPE=path measures another build.
+# KSCOPE=path measures another build; BASE=path also measures that build in
+# each repetition, just before (interleaved: the same load for both).
 source "$(dirname "$0")/bench-lib.sh"
 DUR=${DUR:-60}
 REPS=${REPS:-3}
@@ -18,7 +19,7 @@ PEER=${PEER:-1}
 out=$(mktemp -d)
 trap 'kill $sp 2>/dev/null; rm -rf "$out"' EXIT
 tck=$(getconf CLK_TCK)
-stress-ng --cpu 2 --io 1 -t $(((DUR + 5) * REPS * (PEER + 1) + 30)) > /dev/null 2>&1 &
+stress-ng --cpu 2 --io 1 -t $(((DUR + 5) * REPS * (PEER + 2) + 30)) > /dev/null 2>&1 &
 sp=$!
 sleep 2
 
@@ -47,8 +48,12 @@ measure() {
 	     "(steady ${steady}%); load $l0 -> $(load)"
 }
 
-ks_mib=() ks_cpu=() ks_steady=() pf_mib=() pf_cpu=()
+ks_mib=() ks_cpu=() ks_steady=() pf_mib=() pf_cpu=() b_mib=() b_cpu=() b_steady=()
 for r in $(seq "$REPS"); do
+	if [ -n "$BASE" ]; then
+		measure base "$out/base.kscap" "$BASE" record -d "$DUR" -i 1 -o "$out/base.kscap"
+		b_mib+=("$mib") b_cpu+=("$cpu") b_steady+=("$steady")
+	fi
 	measure kscope "$out/run.kscap" "$KSCOPE" record -d "$DUR" -i 1 -o "$out/run.kscap"
 	ks_mib+=("$mib") ks_cpu+=("$cpu") ks_steady+=("$steady")
 	grep -v '^Recording' "$out/log" | head -3
@@ -56,6 +61,8 @@ for r in $(seq "$REPS"); do
 	measure perf "$out/perf.data" perf record -F 99 -a -g -o "$out/perf.data" -- sleep "$DUR"
 	pf_mib+=("$mib") pf_cpu+=("$cpu")
 done
+[ -n "$BASE" ] && echo "median of $REPS: base $BASE $(median "${b_mib[@]}") MiB/min," \
+	"CPU $(median "${b_cpu[@]}")% (steady $(median "${b_steady[@]}")%)"
 echo "median of $REPS: kscope record $(median "${ks_mib[@]}") MiB/min (target <= 1)," \
      "CPU $(median "${ks_cpu[@]}")% (target <= 2; steady $(median "${ks_steady[@]}")%)"
 [ "$PEER" = 1 ] && echo "median of $REPS: perf record -F 99 -a -g $(median "${pf_mib[@]}") MiB/min," \
