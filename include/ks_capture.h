@@ -19,7 +19,7 @@
 #include "ks_model.h"
 
 #define KS_CAPTURE_MAGIC	"KSCAPT\r\n"	/* 8 bytes */
-#define KS_CAPTURE_VERSION	1
+#define KS_CAPTURE_VERSION	2	/* written; 1 and 2 are read */
 #define KS_CAPTURE_MAX_CHUNK	(64u << 20)	/* compressed or not */
 
 enum ks_capture_chunk_type {

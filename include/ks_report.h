@@ -118,18 +118,30 @@ const char *ks_budget_state_name(enum ks_budget_state s);
 int ks_report_analyze(struct ks_report *r, const struct ks_model *m,
 		      const struct ks_proc_snap *before, const struct ks_proc_snap *after);
 void ks_report_free(struct ks_report *r);
+/*
+ * The report `kscope report -i @path` gives: the capture merged into @m (a
+ * new, empty model that @r then points to) and analyzed, profiles sorted
+ * heaviest first. 0 or -errno (message printed; a truncated capture is
+ * read to its last complete chunk with a warning).
+ */
+int ks_report_from_capture(struct ks_report *r, struct ks_model *m, const char *path);
 
 int ks_report_write_json(FILE *f, const struct ks_report *r);
 int ks_report_write_md(FILE *f, const struct ks_report *r);
 int ks_report_write_html(FILE *f, const struct ks_report *r);
 
 /*
- * Compare two JSON reports (ks_report_write_json output). Writes the
- * comparison (Markdown-ish text) to @f; returns the number of --fail-on
- * rules broken, or -errno (message printed). @rules: see kscope report --help.
- * @diff_out: write the differential on-CPU flame graph there (html/svg).
+ * Compare two reports. Each of @base and @new_path is a JSON report
+ * (ks_report_write_json output) or a capture (told by its magic), which is
+ * turned into the JSON report `kscope report -i` writes and then read the
+ * same way. Writes the comparison (text) to @f; returns the number of
+ * --fail-on rules broken, -EINVAL for a bad rule, or another -errno for an
+ * input that cannot be read (message printed). @rules: see kscope report
+ * --help. @out: also write the comparison there, by its extension: .md,
+ * .json (schema kscope-compare/1), or .html/.svg for the differential on-CPU
+ * flame graph (from the captures' own stacks when both are captures).
  */
 int ks_report_compare(FILE *f, const char *base, const char *new_path, const char *rules,
-		      const char *diff_out);
+		      const char *out);
 
 #endif /* KS_REPORT_H */

@@ -63,6 +63,24 @@ bool ks_stacks_entry_frame(const char *name);
 int ks_stacks__build(struct ks_stacks *st, struct ks_profile *p, bool per_thread);
 /* Forget the stacks (keeps the symbolizer). */
 void ks_stacks__clear(struct ks_stacks *st);
+
+/*
+ * A BPF stack map's stacks read once: rows share stacks (a recorded busy
+ * machine: ~60% of one read's stack lookups were repeats), so each (map, id)
+ * costs one system call until ks_stackids__reset() (which the owner calls
+ * when ids may have changed; the cache also starts over past 64 Ki stacks).
+ */
+struct ks_stackids;
+struct ks_stackids *ks_stackids__new(void);
+void ks_stackids__free(struct ks_stackids *c);
+/*
+ * Stack @id of stack map @fd into @ips (KS_MAX_STACK_DEPTH entries, zero
+ * after the last frame). The number of frames, or -ENOENT (the id was
+ * evicted or reused) or -ENOMEM. @c NULL: read, nothing kept.
+ */
+int ks_stackids__read(struct ks_stackids *c, int fd, int32_t id, uint64_t *ips);
+/* Forget what was read (the next pass reads the maps again). */
+void ks_stackids__reset(struct ks_stackids *c);
 size_t ks_stacks__count(const struct ks_stacks *st);
 
 #endif /* KS_STACKS_H */

@@ -19,8 +19,8 @@ void ks_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ks_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ks_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* only with -v */
 
-/* Exit codes, the bcc/libbpf-tools habit plus usage = 2. */
-enum { KS_EXIT_OK = 0, KS_EXIT_FAIL = 1, KS_EXIT_USAGE = 2 };
+/* Exit codes, the bcc/libbpf-tools habit plus usage = 2; 3: a --fail-on rule broke. */
+enum { KS_EXIT_OK = 0, KS_EXIT_FAIL = 1, KS_EXIT_USAGE = 2, KS_EXIT_RULE_BROKEN = 3 };
 
 /*
  * "-p 12,34": parse, check that every pid exists. Returns the count, or
@@ -57,6 +57,12 @@ struct ks_output {
 int ks_output_open(struct ks_output *out, const char *path);
 int ks_output_close(struct ks_output *out, bool complete);
 
+/*
+ * The name of code no symbol names: "basename(@module)+0x@off" (lower-case
+ * hex) into @buf, cut like snprintf. Symbolizer and capture format alike.
+ */
+const char *ks_module_off_name(char *buf, size_t len, const char *module, uint64_t off);
+
 /* Sum of a per-CPU BPF map's u64 values at @key over @ncpus CPUs (0 on error). */
 uint64_t ks_percpu_sum(int map_fd, __u32 key, int ncpus);
 
@@ -82,6 +88,16 @@ struct ring_buffer;
  * or -errno; a signal is not an error.
  */
 int ks_ringbuf_drain(struct ring_buffer *rb, int timeout_ms);
+
+/*
+ * Take every entry out of the BPF hash map @fd: *keys and *vals become
+ * malloc'ed arrays of *n entries of @ksz and @vsz bytes (@vsz: the whole
+ * value, every CPU's for a per-CPU map); free both. One system call per
+ * batch of entries (BPF_MAP_LOOKUP_AND_DELETE_BATCH, 5.6+), else a walk of
+ * the keys and a lookup-and-delete each. An entry the kernel adds or
+ * updates meanwhile is taken now or stays for the next drain. 0 or -errno.
+ */
+int ks_map_drain(int fd, size_t ksz, size_t vsz, void **keys, void **vals, size_t *n);
 
 /* Bump RLIMIT_MEMLOCK for kernels that still charge BPF maps to it. */
 void ks_bump_memlock(void);

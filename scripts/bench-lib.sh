@@ -2,7 +2,7 @@
 # Sourced by scripts/bench-*.sh: paths, the shared benchmark inputs built
 # into build/bench/, and small statistics helpers.
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-KSCOPE=$ROOT/build/kscope
+KSCOPE=${KSCOPE:-$ROOT/build/kscope}
 SHARED=${SHARED:-$ROOT/../shared/bench}
 BENCH=$ROOT/build/bench
 mkdir -p "$BENCH"

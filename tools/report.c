@@ -17,7 +17,7 @@ static void usage(FILE *f)
 	fprintf(f,
 "Usage: kscope report [-d SECS] [-p PID | --cgroup PATH] [-o FILE.html|FILE.md|FILE.json]\n"
 "       kscope report -i CAPTURE [-o FILE]\n"
-"       kscope report --compare BASE.json NEW.json [--fail-on RULES]\n"
+"       kscope report --compare BASE NEW [--fail-on RULES] [-o FILE]\n"
 "\n"
 "Runs the collectors together (on-CPU profile, off-CPU time, run-queue latency)\n"
 "and writes a bottleneck report: a time budget per process and for the whole\n"
@@ -35,9 +35,16 @@ static void usage(FILE *f)
 "                       Markdown on stdout\n"
 "      --format FMT     html, md or json, whatever -o says\n"
 "  -i, --input FILE     analyze a capture from `kscope record` instead\n"
-"      --compare B N    compare two JSON reports: metrics side by side, changes\n"
-"                       within run-to-run noise (<10%%) marked; with -o FILE.html\n"
-"                       or .svg, a differential on-CPU flame graph of N against B\n"
+"      --compare B N    compare two reports, each a JSON report (-o FILE.json)\n"
+"                       or a capture (told by its content, analyzed as with\n"
+"                       -i): metrics side by side on stdout, with\n"
+"                       changes within run-to-run noise (<10%%) marked. -o\n"
+"                       FILE.md or .json also writes the comparison there;\n"
+"                       -o FILE.html or .svg a differential on-CPU flame graph\n"
+"                       of N against B (two captures: all their stacks). A cut\n"
+"                       capture is read to its last complete interval with a\n"
+"                       warning; a corrupt one, or a file of neither kind,\n"
+"                       exits 1\n"
 "      --fail-on RULES  with --compare: exit 3 if a rule is broken. RULES is a\n"
 "                       comma-separated list of METRIC>+N%% (relative increase\n"
 "                       over BASE), METRIC<-N%%, METRIC>VALUE or METRIC<VALUE.\n"
@@ -56,7 +63,12 @@ static void usage(FILE *f)
 "  kscope report -d 10 -o report.html\n"
 "  kscope report -p $(pidof myapp) -d 30 -o myapp.json\n"
 "  kscope report -i run.kscap -o run.md\n"
-"  kscope report --compare before.json after.json --fail-on 'myapp.on-cpu_s>+20%%'\n");
+"  kscope report --compare before.json after.json --fail-on 'myapp.on-cpu_s>+20%%'\n"
+"  kscope report --compare before.kscap after.kscap -o diff.html\n"
+"\n"
+"Exit status: 0 done (--compare: no rule broken), 1 failed (an input that is\n"
+"neither a readable capture nor a JSON report), 2 usage (a bad rule), 3 a\n"
+"--fail-on rule broken.\n");
 }
 
 enum { OPT_INPUT_L = 0x2100, OPT_COMPARE, OPT_FAILON, OPT_FORMAT };
@@ -155,11 +167,12 @@ static int cmd_report(int argc, char **argv)
 	}
 	if (compare) {
 		if (argc - optind != 2)
-			return ks_usage_error(cmd, "--compare takes two JSON reports");
+			return ks_usage_error(cmd, "--compare takes two reports (JSON or captures)");
 		err = ks_report_compare(stdout, argv[optind], argv[optind + 1], rules, co.output);
+		/* a bad rule is a usage error; an unreadable input fails (1) */
 		if (err < 0)
 			return err == -EINVAL ? KS_EXIT_USAGE : KS_EXIT_FAIL;
-		return err ? 3 : 0;
+		return err ? KS_EXIT_RULE_BROKEN : 0;
 	}
 	if (rules)
 		return ks_usage_error(cmd, "--fail-on needs --compare");
@@ -175,18 +188,8 @@ static int cmd_report(int argc, char **argv)
 	if (!l.all)
 		return KS_EXIT_FAIL;
 	if (input) {
-		struct ks_capture_meta meta;
-
-		err = ks_capture_load(input, 0, -1, l.all, &meta);
-		if (err < 0)
+		if (ks_report_from_capture(&r, l.all, input))
 			goto cleanup;
-		if (err == 0) {
-			ks_err("%s: no complete interval in the capture", input);
-			goto cleanup;
-		}
-		snprintf(r.target, sizeof(r.target), "capture %.60s (%.40s)", input, meta.host);
-		r.duration_s = (l.all->t_end_ns - l.all->t_start_ns) / 1e9;
-		ks_report_analyze(&r, l.all, NULL, NULL);
 	} else {
 		if (!co.duration)
 			co.duration = 10;

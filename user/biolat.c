@@ -19,7 +19,6 @@ struct ks_biolat {
 	enum ks_tp_kind kind;
 	bool have_insert;
 	int ncpus;
-	void *vals;			/* ncpus per-CPU values, the larger kind */
 	struct ks_bio_row *rows;
 	size_t nrows, rcap;
 	uint64_t prev_drops[KS_DROP__COUNT];
@@ -56,11 +55,6 @@ struct ks_biolat *ks_biolat__open(const struct ks_biolat_opts *o)
 	if (!c)
 		return NULL;
 	c->ncpus = ks_nr_cpus();
-	c->vals = calloc(c->ncpus, STRIDE(struct ks_bio_disk));
-	if (!c->vals) {
-		err = -ENOMEM;
-		goto err;
-	}
 	c->kind = ks_collect_tp_kind();
 	if (c->kind == KS_TP_NONE) {
 		err = -EOPNOTSUPP;
@@ -137,43 +131,25 @@ static void disk_name(uint32_t dev, char *out, size_t len)
 	free(txt);
 }
 
-/* Walk a map's keys, then read-and-delete each. @fn gets the per-CPU values. */
-static int drain(struct ks_biolat *c, int fd, size_t ksz,
-		 int (*fn)(struct ks_biolat *c, struct ks_model *m, const void *key),
+/* Take every row out of a map; @fn gets each key and its per-CPU values. */
+static int drain(struct ks_biolat *c, int fd, size_t ksz, size_t stride,
+		 int (*fn)(struct ks_biolat *c, struct ks_model *m, const void *key,
+			   const void *vals),
 		 struct ks_model *m)
 {
-	char *keys = NULL, key[32], next[32];
-	size_t n = 0, cap = 0, i;
-	int err = 0;
+	size_t vsz = stride * c->ncpus, n, i;
+	char *keys, *vals;
+	int err;
 
-	while (!bpf_map_get_next_key(fd, n ? key : NULL, next)) {
-		if (n == cap) {
-			void *p = realloc(keys, (cap = cap ? cap * 2 : 64) * ksz);
-
-			if (!p) {
-				free(keys);
-				return -ENOMEM;
-			}
-			keys = p;
-		}
-		memcpy(keys + n++ * ksz, next, ksz);
-		memcpy(key, next, ksz);
-	}
-	for (i = 0; i < n && !err; i++) {
-		void *k = keys + i * ksz;
-
-		if (bpf_map_lookup_and_delete_elem(fd, k, c->vals)) {
-			if (bpf_map_lookup_elem(fd, k, c->vals))
-				continue;
-			bpf_map_delete_elem(fd, k);
-		}
-		err = fn(c, m, k);
-	}
+	err = ks_map_drain(fd, ksz, vsz, (void **)&keys, (void **)&vals, &n);
+	for (i = 0; i < n && !err; i++)
+		err = fn(c, m, keys + i * ksz, vals + i * vsz);
 	free(keys);
+	free(vals);
 	return err;
 }
 
-static int add_disk(struct ks_biolat *c, struct ks_model *m, const void *key)
+static int add_disk(struct ks_biolat *c, struct ks_model *m, const void *key, const void *vals)
 {
 	uint32_t dev = *(const uint32_t *)key;
 	struct ks_disk_row *r = ks_model__disk(m, dev);
@@ -185,7 +161,7 @@ static int add_disk(struct ks_biolat *c, struct ks_model *m, const void *key)
 	if (!r->name[0])
 		disk_name(dev, r->name, sizeof(r->name));
 	for (i = 0; i < c->ncpus; i++) {
-		const struct ks_bio_disk *d = (void *)((char *)c->vals +
+		const struct ks_bio_disk *d = (void *)((char *)vals +
 						       i * STRIDE(struct ks_bio_disk));
 
 		merge_max(&r->queued, &d->queued);
@@ -206,7 +182,7 @@ static int add_disk(struct ks_biolat *c, struct ks_model *m, const void *key)
 	return 0;
 }
 
-static int add_proc(struct ks_biolat *c, struct ks_model *m, const void *key)
+static int add_proc(struct ks_biolat *c, struct ks_model *m, const void *key, const void *vals)
 {
 	const struct ks_bio_pkey *k = key;
 	struct ks_bio_row *r;
@@ -228,7 +204,7 @@ static int add_proc(struct ks_biolat *c, struct ks_model *m, const void *key)
 	r->dev = k->dev;
 	r->op = k->op;
 	for (i = 0; i < c->ncpus; i++) {
-		const struct ks_bio_proc *p = (void *)((char *)c->vals +
+		const struct ks_bio_proc *p = (void *)((char *)vals +
 						       i * STRIDE(struct ks_bio_proc));
 
 		if (!r->comm[0] && p->comm[0])
@@ -254,10 +230,11 @@ int ks_biolat__read(struct ks_biolat *c, struct ks_model *m)
 	int i;
 
 	c->nrows = 0;
-	err = drain(c, bpf_map__fd(c->skel->maps.disks), sizeof(__u32), add_disk, m);
+	err = drain(c, bpf_map__fd(c->skel->maps.disks), sizeof(__u32),
+		    STRIDE(struct ks_bio_disk), add_disk, m);
 	if (!err)
 		err = drain(c, bpf_map__fd(c->skel->maps.procs), sizeof(struct ks_bio_pkey),
-			    add_proc, m);
+			    STRIDE(struct ks_bio_proc), add_proc, m);
 	for (i = 0; i < KS_DROP__COUNT; i++)
 		d[i] = ks_percpu_sum(dfd, i, c->ncpus);
 	n = d[KS_DROP_MAP_FULL] - c->prev_drops[KS_DROP_MAP_FULL];
@@ -295,7 +272,6 @@ void ks_biolat__free(struct ks_biolat *c)
 	if (!c)
 		return;
 	biolat_bpf__destroy(c->skel);
-	free(c->vals);
 	free(c->rows);
 	free(c);
 }

@@ -73,6 +73,8 @@ static void b_need(struct buf *b, size_t n)
 
 static void b_bytes(struct buf *b, const void *p, size_t n)
 {
+	if (!n)		/* p may be NULL: an interval with no new strings */
+		return;
 	b_need(b, n);
 	if (b->oom || !n)
 		return;		/* memcpy from NULL, even of 0 bytes, is undefined */
@@ -315,6 +317,21 @@ struct dframe {
 	uint8_t kind;
 };
 
+/*
+ * A stack in the format-2 stack dictionary. A recorded machine repeats most
+ * of its stacks from one interval to the next (a busy 2-CPU machine: 74%
+ * of off-CPU stacks after 10 s): they are written as an index and a value.
+ * The dictionary is emptied when it would pass STACKS_MAX stacks or
+ * STACK_IDX_MAX frame indices, which bounds a long recording's memory.
+ */
+struct dstack {
+	uint32_t pid, tid, n;
+	uint32_t off;			/* into sidx */
+};
+
+#define STACKS_MAX		(256u << 10)
+#define STACK_IDX_MAX		(8u << 20)
+
 struct dict {
 	char **strs;			/* by index */
 	uint32_t *str_slots;		/* hash -> index + 1 */
@@ -325,6 +342,17 @@ struct dict {
 	/* reader: per profile, dictionary string -> pointer interned in it */
 	const char **interned;
 	size_t interned_cap;
+	/* reader: per profile, derived frame name -> pointer interned in it */
+	const char **fr_interned;
+	/* format 2: by module string index + 1, the last frame's addr - offset */
+	uint64_t *bias;
+	size_t bias_cap;
+	/* format 2: stacks numbered once, emptied when full (STACKS_MAX) */
+	struct dstack *stacks;
+	uint32_t *sidx;			/* their frame indices */
+	uint32_t *st_slots;		/* writer: hash -> index + 1 */
+	size_t nstacks, stacks_cap, nsidx, sidx_cap, st_slots_cap;
+	unsigned int version;		/* reader: of the file */
 };
 
 static void dict_free(struct dict *d)
@@ -338,6 +366,11 @@ static void dict_free(struct dict *d)
 	free(d->frames);
 	free(d->fr_slots);
 	free(d->interned);
+	free(d->fr_interned);
+	free(d->bias);
+	free(d->stacks);
+	free(d->sidx);
+	free(d->st_slots);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -450,17 +483,79 @@ static int dict_add_frame(struct dict *d, const struct dframe *f)
 	return 0;
 }
 
+/* The name of a frame no symbol named: "binary+0xoffset" (as ks_sym_format). */
+static const char *derived_name(const char *module, uint64_t offset, char *buf, size_t len)
+{
+	return ks_module_off_name(buf, len, module, offset);
+}
+
+/* Whether @fr's name is the one derived_name() gives (formatted only if it may be). */
+static bool is_derived(const struct ks_frame *fr, char *buf, size_t len)
+{
+	const char *base;
+	size_t n;
+
+	if (!fr->module || !fr->name)
+		return false;
+	base = strrchr(fr->module, '/');
+	base = base ? base + 1 : fr->module;
+	n = strlen(base);
+	if (strncmp(fr->name, base, n) || strncmp(fr->name + n, "+0x", 3))
+		return false;
+	return !strcmp(fr->name, derived_name(fr->module, fr->offset, buf, len));
+}
+
+/*
+ * Format 2: the frame's addr - offset (the load bias) as the change from
+ * the last frame of the same module, the slot of @module (string index +
+ * 1, 0 for none) in d->bias. NULL: no memory.
+ */
+static uint64_t *bias_slot(struct dict *d, size_t module)
+{
+	if (module >= d->bias_cap) {
+		size_t nc = d->bias_cap ? d->bias_cap : 256;
+		uint64_t *nb;
+
+		while (nc <= module)
+			nc *= 2;
+		nb = realloc(d->bias, nc * sizeof(*nb));
+		if (!nb)
+			return NULL;
+		memset(nb + d->bias_cap, 0, (nc - d->bias_cap) * sizeof(*nb));
+		d->bias = nb;
+		d->bias_cap = nc;
+	}
+	return &d->bias[module];
+}
+
+static uint64_t zigzag(int64_t v)
+{
+	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+static int64_t unzigzag(uint64_t v)
+{
+	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+
 static long dict_frame(struct dict *d, const struct ks_frame *fr, struct buf *strs,
 		       size_t *nstr, struct buf *frs, size_t *nfr)
 {
 	struct dframe f = { .addr = fr->addr, .offset = fr->offset, .kind = fr->kind };
-	long ni, mi = -1;
+	char buf[512];
+	uint64_t *bias;
+	long ni = -1, mi = -1;
 	size_t j;
 
-	ni = dict_str(d, fr->name ? fr->name : "", strs, nstr);
+	/* a name the reader derives from module and offset is not stored */
+	if (!is_derived(fr, buf, sizeof(buf))) {
+		ni = dict_str(d, fr->name ? fr->name : "", strs, nstr);
+		if (ni < 0)
+			return -1;
+	}
 	if (fr->module)
 		mi = dict_str(d, fr->module, strs, nstr);
-	if (ni < 0 || (fr->module && mi < 0))
+	if (fr->module && mi < 0)
 		return -1;
 	f.name = ni + 1;
 	f.module = mi + 1;
@@ -471,16 +566,107 @@ static long dict_frame(struct dict *d, const struct ks_frame *fr, struct buf *st
 	     j = (j + 1) & (d->fr_slots_cap - 1))
 		if (frame_eq(&d->frames[d->fr_slots[j] - 1], &f))
 			return d->fr_slots[j] - 1;
-	if (dict_add_frame(d, &f))
+	bias = bias_slot(d, f.module);
+	if (!bias || dict_add_frame(d, &f))
 		return -1;
 	d->fr_slots[j] = d->nframes;
 	b_v(frs, f.name);
 	b_v(frs, f.module);
-	b_v(frs, f.addr);
 	b_v(frs, f.offset);
+	b_v(frs, zigzag(f.addr - f.offset - *bias));
+	*bias = f.addr - f.offset;
 	b_u8(frs, f.kind);
 	(*nfr)++;
 	return d->nframes - 1;
+}
+
+static void stacks_reset(struct dict *d)
+{
+	d->nstacks = 0;
+	d->nsidx = 0;
+	if (d->st_slots)
+		memset(d->st_slots, 0, d->st_slots_cap * sizeof(*d->st_slots));
+}
+
+static uint64_t stack_hash(uint32_t pid, uint32_t tid, const uint32_t *idx, size_t n)
+{
+	uint64_t h = (pid * 0x9e3779b97f4a7c15ULL) ^ tid ^ (n << 40);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ idx[i]) * 0xff51afd7ed558ccdULL;
+	return h ^ (h >> 29);
+}
+
+/* Append a stack (reader and writer alike). 0, -E2BIG (full) or -ENOMEM. */
+static int stack_add(struct dict *d, uint32_t pid, uint32_t tid, const uint32_t *idx,
+		     size_t n)
+{
+	struct dstack *st;
+
+	if (d->nstacks >= STACKS_MAX || d->nsidx + n > STACK_IDX_MAX)
+		return -E2BIG;
+	if (grow((void **)&d->stacks, &d->stacks_cap, d->nstacks, sizeof(*d->stacks)))
+		return -ENOMEM;
+	while (d->nsidx + n > d->sidx_cap) {
+		size_t nc = d->sidx_cap ? d->sidx_cap * 2 : 16384;
+		uint32_t *ns = realloc(d->sidx, nc * sizeof(*ns));
+
+		if (!ns)
+			return -ENOMEM;
+		d->sidx = ns;
+		d->sidx_cap = nc;
+	}
+	memcpy(d->sidx + d->nsidx, idx, n * sizeof(*idx));
+	st = &d->stacks[d->nstacks++];
+	*st = (struct dstack){ .pid = pid, .tid = tid, .n = n, .off = d->nsidx };
+	d->nsidx += n;
+	return 0;
+}
+
+/*
+ * Writer: the index of stack (pid, tid, idx[0..n)), adding it when new
+ * (*added set). -E2BIG when the dictionary is full, -ENOMEM.
+ */
+static long stack_find_add(struct dict *d, uint32_t pid, uint32_t tid, const uint32_t *idx,
+			   size_t n, bool *added)
+{
+	size_t j, mask;
+	int err;
+
+	*added = false;
+	if ((d->nstacks + 1) * 2 > d->st_slots_cap) {
+		size_t nc = d->st_slots_cap ? d->st_slots_cap * 2 : 4096, i;
+		uint32_t *ns = calloc(nc, sizeof(*ns));
+
+		if (!ns)
+			return -ENOMEM;
+		for (i = 0; i < d->nstacks; i++) {
+			const struct dstack *st = &d->stacks[i];
+
+			for (j = stack_hash(st->pid, st->tid, d->sidx + st->off, st->n) & (nc - 1);
+			     ns[j]; j = (j + 1) & (nc - 1))
+				;
+			ns[j] = i + 1;
+		}
+		free(d->st_slots);
+		d->st_slots = ns;
+		d->st_slots_cap = nc;
+	}
+	mask = d->st_slots_cap - 1;
+	for (j = stack_hash(pid, tid, idx, n) & mask; d->st_slots[j]; j = (j + 1) & mask) {
+		const struct dstack *st = &d->stacks[d->st_slots[j] - 1];
+
+		if (st->pid == pid && st->tid == tid && st->n == n &&
+		    !memcmp(d->sidx + st->off, idx, n * sizeof(*idx)))
+			return d->st_slots[j] - 1;
+	}
+	err = stack_add(d, pid, tid, idx, n);
+	if (err)
+		return err;
+	d->st_slots[j] = d->nstacks;
+	*added = true;
+	return d->nstacks - 1;
 }
 
 /* Stacks as frame-index sequences, sorted so neighbours share prefixes. */
@@ -499,10 +685,24 @@ static int cmp_seq(const void *pa, const void *pb)
 	return nx < ny ? -1 : nx > ny;
 }
 
+/* A stack the dictionary has, and this interval's value of it. */
+struct known {
+	size_t ix;
+	uint64_t value;
+};
+
+static int cmp_known(const void *pa, const void *pb)
+{
+	const struct known *a = pa, *b = pb;
+
+	return a->ix < b->ix ? -1 : a->ix > b->ix;
+}
+
 /*
- * A profile: header, the strings and frames new to the dictionary, then the
- * stacks: pid, tid, value, frames shared with the previous stack, then the
- * dictionary indices of the others.
+ * A profile: header, the strings and frames new to the dictionary, then
+ * whether the stack dictionary was emptied, the stacks new to it (pid,
+ * tid, value, frames shared with the previous stack, then the dictionary
+ * indices of the others) and the known ones (index change, value).
  */
 static int put_profile(struct buf *b, const struct ks_profile *p, struct dict *d)
 {
@@ -510,6 +710,8 @@ static int put_profile(struct buf *b, const struct ks_profile *p, struct dict *d
 	struct buf strs = {}, frs = {};
 	uint32_t *idx = NULL;
 	size_t *off = NULL, *order = NULL, total = 0, i, k, prev = 0, nstr = 0, nfr = 0;
+	size_t nnew = 0, nknown = 0;
+	struct known *known = NULL;
 	long ix;
 	int err = -ENOMEM;
 
@@ -555,8 +757,37 @@ static int put_profile(struct buf *b, const struct ks_profile *p, struct dict *d
 	b_bytes(b, strs.d, strs.len);
 	b_v(b, nfr);
 	b_bytes(b, frs.d, frs.len);
-	b_v(b, p->nstacks);
+	/* stacks the dictionary has (known) and new ones, in sorted order */
+	if (d->nstacks + p->nstacks > STACKS_MAX || d->nsidx + total > STACK_IDX_MAX) {
+		stacks_reset(d);
+		b_u8(b, 1);
+	} else {
+		b_u8(b, 0);
+	}
+	known = malloc((p->nstacks + 1) * sizeof(*known));
+	if (!known)
+		goto out;
 	for (i = 0; i < p->nstacks; i++) {
+		size_t s = order[i];
+		bool added;
+
+		ix = stack_find_add(d, p->stacks[s].pid, p->stacks[s].tid, idx + off[s],
+				    off[s + 1] - off[s], &added);
+		if (ix == -E2BIG) {	/* more than a whole dictionary: sent, not kept */
+			order[nnew++] = s;
+			continue;
+		}
+		if (ix < 0) {
+			err = ix;
+			goto out;
+		}
+		if (added)
+			order[nnew++] = s;
+		else
+			known[nknown++] = (struct known){ ix, p->stacks[s].value };
+	}
+	b_v(b, nnew);
+	for (i = 0; i < nnew; i++) {
 		size_t s = order[i], n = off[s + 1] - off[s], common = 0;
 
 		if (i) {
@@ -575,6 +806,12 @@ static int put_profile(struct buf *b, const struct ks_profile *p, struct dict *d
 			b_v(b, idx[off[s] + k]);
 		prev = s;
 	}
+	qsort(known, nknown, sizeof(*known), cmp_known);
+	b_v(b, nknown);
+	for (i = 0; i < nknown; i++) {
+		b_v(b, known[i].ix - (i ? known[i - 1].ix : 0));
+		b_v(b, known[i].value);
+	}
 	err = strs.oom || frs.oom ? -ENOMEM : 0;
 out:
 	free(strs.d);
@@ -582,6 +819,7 @@ out:
 	free(idx);
 	free(off);
 	free(order);
+	free(known);
 	return err;
 }
 
@@ -593,13 +831,40 @@ static const char *dict_intern(struct dict *d, struct ks_profile *p, size_t i)
 	return d->interned[i];
 }
 
+/* Reader: the derived name of dictionary frame @i interned in @p. */
+static const char *derived_intern(struct dict *d, struct ks_profile *p, size_t i)
+{
+	const struct dframe *f = &d->frames[i];
+	char buf[512];
+
+	if (!d->fr_interned[i])
+		d->fr_interned[i] = ks_profile__intern(p, derived_name(d->strs[f->module - 1],
+								       f->offset, buf,
+								       sizeof(buf)));
+	return d->fr_interned[i];
+}
+
+/* Reader: dictionary frame @fi as a frame of @p. 0, or -ENOMEM. */
+static int frame_at(struct dict *d, struct ks_profile *p, size_t fi, struct ks_frame *fr)
+{
+	const struct dframe *df = &d->frames[fi];
+
+	fr->name = df->name ? dict_intern(d, p, df->name - 1) : derived_intern(d, p, fi);
+	fr->module = df->module ? dict_intern(d, p, df->module - 1) : NULL;
+	fr->addr = df->addr;
+	fr->offset = df->offset;
+	fr->kind = df->kind;
+	return !fr->name || (df->module && !fr->module) ? -ENOMEM : 0;
+}
+
 static struct ks_profile *get_profile(struct cur *c, struct dict *d)
 {
 	struct ks_accounting *a;
 	struct ks_profile *p;
 	struct ks_frame *fr = NULL;
+	uint32_t *fidx = NULL;
 	char *unit, *title;
-	size_t n, nstk, i, k, prevn = 0;
+	size_t n, nstk, i, k, ix, prevn = 0;
 
 	unit = c_strdup(c);
 	title = c_strdup(c);
@@ -639,15 +904,27 @@ static struct ks_profile *get_profile(struct cur *c, struct dict *d)
 	n = c_count(c);
 	for (i = 0; i < n && !c->bad; i++) {
 		struct dframe f;
+		uint64_t *bias;
 
 		f.name = c_vmax(c, d->nstrs);
 		f.module = c_vmax(c, d->nstrs);
-		f.addr = c_v(c);
-		f.offset = c_v(c);
+		if (d->version < 2) {
+			f.addr = c_v(c);
+			f.offset = c_v(c);
+		} else {
+			f.offset = c_v(c);
+			f.addr = c_v(c);
+			bias = bias_slot(d, f.module);
+			if (!bias)
+				goto err;
+			*bias += unzigzag(f.addr);
+			f.addr = f.offset + *bias;
+		}
 		f.kind = c_le(c, 1);
 		if (f.kind > KS_FRAME_UNKNOWN)
 			f.kind = KS_FRAME_UNKNOWN;
-		if (f.name == 0)
+		/* no name: derived from the module (format 2) */
+		if (f.name == 0 && (d->version < 2 || !f.module))
 			c->bad = true;
 		if (c->bad || dict_add_frame(d, &f))
 			goto err;
@@ -655,10 +932,15 @@ static struct ks_profile *get_profile(struct cur *c, struct dict *d)
 	if (c->bad)
 		goto err;
 	free(d->interned);
+	free(d->fr_interned);
 	d->interned = calloc(d->nstrs ? d->nstrs : 1, sizeof(*d->interned));
+	d->fr_interned = calloc(d->nframes ? d->nframes : 1, sizeof(*d->fr_interned));
 	fr = calloc(MAX_FRAMES, sizeof(*fr));
-	if (!d->interned || !fr)
+	fidx = calloc(MAX_FRAMES, sizeof(*fidx));
+	if (!d->interned || !d->fr_interned || !fr || !fidx)
 		goto err;
+	if (d->version >= 2 && c_le(c, 1))
+		stacks_reset(d);
 	nstk = c_count(c);
 	for (i = 0; i < nstk && !c->bad; i++) {
 		uint32_t pid = c_vmax(c, UINT32_MAX), tid = c_vmax(c, UINT32_MAX);
@@ -666,33 +948,48 @@ static struct ks_profile *get_profile(struct cur *c, struct dict *d)
 		size_t common = c_vmax(c, prevn), rest = c_vmax(c, MAX_FRAMES - common);
 
 		for (k = common; k < common + rest && !c->bad; k++) {
-			size_t fi = c_vmax(c, d->nframes ? d->nframes - 1 : 0);
-			const struct dframe *df;
-
+			fidx[k] = c_vmax(c, d->nframes ? d->nframes - 1 : 0);
 			if (!d->nframes) {
 				c->bad = true;
 				break;
 			}
-			df = &d->frames[fi];
-			fr[k].name = dict_intern(d, p, df->name - 1);
-			fr[k].module = df->module ? dict_intern(d, p, df->module - 1) : NULL;
-			fr[k].addr = df->addr;
-			fr[k].offset = df->offset;
-			fr[k].kind = df->kind;
-			if (!fr[k].name || (df->module && !fr[k].module))
+			if (frame_at(d, p, fidx[k], &fr[k]))
 				goto err;
 		}
 		prevn = common + rest;
-		if (!c->bad && ks_profile__add(p, pid, tid, fr, prevn, value))
+		if (c->bad)
+			goto err;
+		/* format 2: new stacks join the dictionary while it has room */
+		if (d->version >= 2 && stack_add(d, pid, tid, fidx, prevn) == -ENOMEM)
+			goto err;
+		if (ks_profile__add(p, pid, tid, fr, prevn, value))
+			goto err;
+	}
+	nstk = d->version >= 2 && !c->bad ? c_count(c) : 0;
+	for (i = 0, ix = 0; i < nstk && !c->bad; i++) {
+		const struct dstack *st;
+		uint64_t value;
+
+		ix += c_vmax(c, d->nstacks);
+		value = c_v(c);
+		if (c->bad || ix >= d->nstacks)
+			goto err;
+		st = &d->stacks[ix];
+		for (k = 0; k < st->n; k++)
+			if (frame_at(d, p, d->sidx[st->off + k], &fr[k]))
+				goto err;
+		if (ks_profile__add(p, st->pid, st->tid, fr, st->n, value))
 			goto err;
 	}
 	if (c->bad)
 		goto err;
 	free(fr);
+	free(fidx);
 	return p;
 err:
 	c->bad = true;
 	free(fr);
+	free(fidx);
 	ks_profile__free(p);
 	return NULL;
 }
@@ -1500,11 +1797,13 @@ static struct ks_capture_reader *reader_open(FILE *f, uint64_t size)
 		goto err;
 	}
 	r->meta.format_version = hdr[8] | hdr[9] << 8;
-	if (r->meta.format_version != KS_CAPTURE_VERSION) {
-		snprintf(r->err, sizeof(r->err), "capture format version %u, this kscope reads %u",
+	if (r->meta.format_version < 1 || r->meta.format_version > KS_CAPTURE_VERSION) {
+		snprintf(r->err, sizeof(r->err),
+			 "capture format version %u, this kscope reads 1 to %u",
 			 r->meta.format_version, KS_CAPTURE_VERSION);
 		goto err;
 	}
+	r->dict.version = r->meta.format_version;
 	r->off = HDR_LEN;
 	err = read_chunk(r, &type, &d, &len);
 	if (err <= 0) {

@@ -278,18 +278,22 @@ err:
 }
 
 /* ids in the stack trace map, or in the content-keyed kstacks map (deferred) */
+/*
+ * Each stack read once: rows share stacks, and an id keeps its stack for
+ * the collector's life (bpf_get_stackid without BPF_F_REUSE_STACKID, kstacks
+ * inserted with BPF_NOEXIST, no id deleted), so what was read stays right
+ * across reads (~3/4 of a busy machine's stacks come back). Deleting ids
+ * would need ks_stackids__reset() after.
+ */
+static struct ks_stackids *stack_ids;
+
 static int read_stack(int fd, __s32 id, uint64_t *ips)
 {
-	int n = 0;
-
 	if (id < 0)
 		return 0;
-	memset(ips, 0, KS_MAX_STACK_DEPTH * sizeof(*ips));
-	if (bpf_map_lookup_elem(fd, &id, ips))
-		return -1;
-	while (n < KS_MAX_STACK_DEPTH && ips[n])
-		n++;
-	return n;
+	if (!stack_ids)
+		stack_ids = ks_stackids__new();
+	return ks_stackids__read(stack_ids, fd, id, ips);
 }
 
 /* A frame that stands for a user stack we do not have, and why. */
@@ -429,37 +433,18 @@ static int add_entry(struct ks_offcpu *c, struct ks_model *m, const struct ks_of
 static int read_map(struct ks_offcpu *c, struct ks_model *m)
 {
 	int fd = bpf_map__fd(c->skel->maps.offcpu);
-	struct ks_offcpu_key key, next, *keys = NULL;
+	struct ks_offcpu_key *keys;
 	struct ks_offcpu_val *vals;
-	size_t n = 0, cap = 0, i;
-	int err = 0;
+	size_t n, i;
+	int err;
 
-	while (!bpf_map_get_next_key(fd, n ? &key : NULL, &next)) {
-		if (n == cap) {
-			void *p = realloc(keys, (cap = cap ? cap * 2 : 1024) * sizeof(*keys));
-
-			if (!p) {
-				free(keys);
-				return -ENOMEM;
-			}
-			keys = p;
-		}
-		keys[n++] = key = next;
-	}
 	/*
 	 * Take every value out first, then name the stacks: symbolization is
 	 * slow, and the kernel keeps adding while it runs.
 	 */
-	vals = calloc(n ? n : 1, sizeof(*vals));
-	if (!vals) {
-		free(keys);
-		return -ENOMEM;
-	}
-	for (i = 0; i < n; i++)
-		if (bpf_map_lookup_and_delete_elem(fd, &keys[i], &vals[i]) &&
-		    (bpf_map_lookup_elem(fd, &keys[i], &vals[i]) ||
-		     bpf_map_delete_elem(fd, &keys[i])))
-			memset(&vals[i], 0, sizeof(vals[i]));
+	err = ks_map_drain(fd, sizeof(*keys), sizeof(*vals), (void **)&keys, (void **)&vals, &n);
+	if (err)
+		return err;
 	for (i = 0; i < n && !err; i++)
 		err = add_entry(c, m, &keys[i], &vals[i], NULL, 0, false);
 	free(vals);
@@ -607,6 +592,7 @@ void ks_offcpu__free(struct ks_offcpu *c)
 	ring_buffer__free(c->rb);
 	offcpu_bpf__destroy(c->skel);
 	ks_ptab_free(&c->copied);
+	ks_stackids__reset(stack_ids);	/* the next collector's maps may reuse the fds */
 	ks_stacks__free(c->stacks);
 	if (c->own_syms)
 		ks_symbolizer__free(c->syms);

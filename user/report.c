@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ks_capture.h"
 #include "ks_hist.h"
 #include "ks_offcpu.h"
 #include "ks_report.h"
@@ -616,6 +617,30 @@ int ks_report_analyze(struct ks_report *r, const struct ks_model *m,
 		qsort(r->findings, r->nfindings, sizeof(*r->findings), cmp_finding);
 	if (r->nfindings > 20)
 		r->nfindings = 20;
+	return 0;
+}
+
+int ks_report_from_capture(struct ks_report *r, struct ks_model *m, const char *path)
+{
+	struct ks_capture_meta meta;
+	int n = ks_capture_load(path, 0, -1, m, &meta);
+
+	if (n < 0)
+		return n;
+	if (!n) {
+		ks_err("%s: no complete interval in the capture", path);
+		return -ENODATA;
+	}
+	snprintf(r->target, sizeof(r->target), "capture %.60s (%.40s)", path, meta.host);
+	r->duration_s = (m->t_end_ns - m->t_start_ns) / 1e9;
+	n = ks_report_analyze(r, m, NULL, NULL);
+	if (n)
+		return n;
+	/* the writers list the heaviest stacks first */
+	if (m->oncpu)
+		ks_profile__sort(m->oncpu);
+	if (m->offcpu)
+		ks_profile__sort(m->offcpu);
 	return 0;
 }
 

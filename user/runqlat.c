@@ -217,35 +217,18 @@ static struct ks_runq_cgroup *cg_row(struct ks_runqlat *c, __u64 cgid)
 
 static int read_rows(struct ks_runqlat *c, struct ks_model *m)
 {
-	int fd = bpf_map__fd(c->skel->maps.rows);
-	struct ks_runq_key key, next, *keys = NULL;
-	struct ks_runq_val *v;
-	size_t n = 0, cap = 0, i;
-	int err = 0;
+	struct ks_runq_key *keys;
+	struct ks_runq_val *vals, *v;
+	size_t n, i;
+	int err;
 
-	/* collect the keys first: deleting while walking restarts the walk */
-	while (!bpf_map_get_next_key(fd, n ? &key : NULL, &next)) {
-		if (n == cap) {
-			void *p = realloc(keys, (cap = cap ? cap * 2 : 256) * sizeof(*keys));
-
-			if (!p) {
-				free(keys);
-				return -ENOMEM;
-			}
-			keys = p;
-		}
-		keys[n++] = key = next;
-	}
-	v = malloc(sizeof(*v));
-	if (!v) {
-		free(keys);
-		return -ENOMEM;
-	}
+	err = ks_map_drain(bpf_map__fd(c->skel->maps.rows), sizeof(*keys), sizeof(*vals),
+			   (void **)&keys, (void **)&vals, &n);
+	if (err)
+		return err;
 	c->ncg = 0;
 	for (i = 0; i < n; i++) {
-		if (bpf_map_lookup_and_delete_elem(fd, &keys[i], v) &&
-		    (bpf_map_lookup_elem(fd, &keys[i], v) || bpf_map_delete_elem(fd, &keys[i])))
-			continue;
+		v = &vals[i];
 		if (c->group == KS_RUNQ_BY_CGROUP) {
 			struct ks_runq_cgroup *r = cg_row(c, keys[i].cgid);
 
@@ -271,7 +254,7 @@ static int read_rows(struct ks_runqlat *c, struct ks_model *m)
 			t->ctxsw += v->ctxsw;
 		}
 	}
-	free(v);
+	free(vals);
 	free(keys);
 	return err;
 }

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bpf/bpf.h>
 
 #include "ks_stacks.h"
 #include "ks_util.h"
@@ -252,4 +253,128 @@ int ks_stacks__build(struct ks_stacks *st, struct ks_profile *p, bool per_thread
 			return err;
 	}
 	return 0;
+}
+
+/* ---- stack map reads, once per (map, id) and pass ---- */
+
+struct stackid_ent {
+	int fd;			/* -1: empty slot */
+	int32_t id;
+	int n;			/* frames; < 0: the read failed */
+	size_t off;		/* into ips */
+};
+
+#define STACKIDS_MAX		(64u << 10)	/* twice the collectors' stack maps */
+#define STACKIDS_MAX_IPS	(2u << 20)	/* 16 MiB of addresses */
+
+struct ks_stackids {
+	struct stackid_ent *slots;	/* open addressing */
+	size_t nslots, used;
+	uint64_t *ips;			/* every stack read, frames only */
+	size_t nips, ips_cap;
+};
+
+struct ks_stackids *ks_stackids__new(void)
+{
+	return calloc(1, sizeof(struct ks_stackids));
+}
+
+void ks_stackids__free(struct ks_stackids *c)
+{
+	if (!c)
+		return;
+	free(c->slots);
+	free(c->ips);
+	free(c);
+}
+
+void ks_stackids__reset(struct ks_stackids *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	for (i = 0; i < c->nslots; i++)
+		c->slots[i].fd = -1;
+	c->used = 0;
+	c->nips = 0;
+}
+
+static size_t stackid_slot(const struct ks_stackids *c, int fd, int32_t id)
+{
+	size_t i = ((uint32_t)id * 2654435761u ^ (uint32_t)fd) & (c->nslots - 1);
+
+	while (c->slots[i].fd >= 0 && (c->slots[i].fd != fd || c->slots[i].id != id))
+		i = (i + 1) & (c->nslots - 1);
+	return i;
+}
+
+static int stackids_grow(struct ks_stackids *c)
+{
+	struct ks_stackids old = *c;
+	size_t i, n = c->nslots ? c->nslots * 2 : 1024;
+
+	c->slots = malloc(n * sizeof(*c->slots));
+	if (!c->slots) {
+		c->slots = old.slots;
+		return -ENOMEM;
+	}
+	c->nslots = n;
+	for (i = 0; i < n; i++)
+		c->slots[i].fd = -1;
+	for (i = 0; i < old.nslots; i++)
+		if (old.slots[i].fd >= 0)
+			c->slots[stackid_slot(c, old.slots[i].fd, old.slots[i].id)] = old.slots[i];
+	free(old.slots);
+	return 0;
+}
+
+int ks_stackids__read(struct ks_stackids *c, int fd, int32_t id, uint64_t *ips)
+{
+	struct stackid_ent *e;
+	int n = 0;
+
+	memset(ips, 0, KS_MAX_STACK_DEPTH * sizeof(*ips));
+	if (!c) {	/* no cache: read it */
+		if (bpf_map_lookup_elem(fd, &id, ips))
+			return -ENOENT;
+		while (n < KS_MAX_STACK_DEPTH && ips[n])
+			n++;
+		return n;
+	}
+	if (c->used >= STACKIDS_MAX || c->nips >= STACKIDS_MAX_IPS)
+		ks_stackids__reset(c);	/* bounded: start over */
+	if ((c->used + 1) * 2 > c->nslots && stackids_grow(c))
+		return -ENOMEM;
+	e = &c->slots[stackid_slot(c, fd, id)];
+	if (e->fd >= 0) {
+		if (e->n > 0)
+			memcpy(ips, c->ips + e->off, e->n * sizeof(*ips));
+		return e->n;
+	}
+	if (bpf_map_lookup_elem(fd, &id, ips)) {
+		n = -ENOENT;
+	} else {
+		while (n < KS_MAX_STACK_DEPTH && ips[n])
+			n++;
+	}
+	if (n > 0 && c->nips + n > c->ips_cap) {
+		size_t cap = c->ips_cap ? c->ips_cap * 2 : 16384;
+		uint64_t *p;
+
+		while (cap < c->nips + n)
+			cap *= 2;
+		p = realloc(c->ips, cap * sizeof(*p));
+		if (!p)
+			return n;	/* read, not remembered */
+		c->ips = p;
+		c->ips_cap = cap;
+	}
+	*e = (struct stackid_ent){ .fd = fd, .id = id, .n = n, .off = c->nips };
+	if (n > 0) {
+		memcpy(c->ips + c->nips, ips, n * sizeof(*ips));
+		c->nips += n;
+	}
+	c->used++;
+	return n;
 }

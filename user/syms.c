@@ -61,8 +61,30 @@ struct ks_pathent {
 	struct ks_pathent *next;
 };
 
+#define GONE_SLOTS	256	/* pids whose /proc/PID/maps could not be read */
+#define GONE_NS		2000000000ULL	/* ... not tried again for 2 s */
+#define KCACHE_SLOTS	4096	/* kernel addresses named lately */
+
+/* A kernel address and what kallsyms said about it. */
+struct kcache_ent {
+	uint64_t addr;
+	const char *name, *mod;
+	uint64_t off;
+};
+
 struct ks_symbolizer {
 	struct ks_proc *procs[PROC_BUCKETS];
+	/*
+	 * Exited processes: every frame of every stack they left would
+	 * otherwise open /proc/PID/maps again (~100 failed opens a second
+	 * when recording a busy machine).
+	 */
+	struct {
+		int pid;
+		uint64_t until_ns;
+	} gone[GONE_SLOTS];
+	/* direct-mapped: the same kernel frames come back every interval */
+	struct kcache_ent *kcache;
 	struct ks_file *files[FILE_BUCKETS];
 	struct ks_dso **dsos;
 	size_t ndsos, dsos_cap;
@@ -130,6 +152,7 @@ void ks_symbolizer__free(struct ks_symbolizer *s)
 	}
 	free(s->dsos);
 	ks_ksyms__free(s->ksyms);
+	free(s->kcache);
 	free(s);
 }
 
@@ -480,10 +503,19 @@ int ks_symbolizer__add_pid(struct ks_symbolizer *s, int pid, bool refresh)
 		if (!refresh)
 			return 0;
 	}
+	b = (unsigned int)pid % GONE_SLOTS;
+	if (s->gone[b].pid == pid && ks_now_ns() < s->gone[b].until_ns)
+		return -ENOENT;
 	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
 	f = fopen(path, "re");
-	if (!f)
-		return -errno;	/* keep the old snapshot, if any */
+	if (!f) {
+		err = -errno;	/* keep the old snapshot, if any */
+		if (err == -ENOENT || err == -ESRCH) {
+			s->gone[b].pid = pid;
+			s->gone[b].until_ns = ks_now_ns() + GONE_NS;
+		}
+		return err;
+	}
 	p = calloc(1, sizeof(*p));
 	if (!p) {
 		fclose(f);
@@ -680,14 +712,28 @@ int ks_symbolizer__kernel(struct ks_symbolizer *s, uint64_t addr, struct ks_sym 
 	const char *name, *mod;
 	uint64_t off;
 
+	struct kcache_ent *e;
+
 	memset(out, 0, sizeof(*out));
 	out->kind = KS_FRAME_KERNEL;
 	if (!s->ksyms_tried) {
 		s->ksyms_tried = true;
 		s->ksyms = ks_ksyms__load(NULL);
+		s->kcache = calloc(KCACHE_SLOTS, sizeof(*s->kcache));
 	}
-	if (!s->ksyms || ks_ksyms__find(s->ksyms, addr, &name, &mod, &off))
+	if (!s->ksyms)
 		return -ENOENT;
+	e = s->kcache ? &s->kcache[(addr ^ addr >> 12) % KCACHE_SLOTS] : NULL;
+	if (e && e->addr == addr && e->name) {
+		name = e->name;
+		mod = e->mod;
+		off = e->off;
+	} else {
+		if (ks_ksyms__find(s->ksyms, addr, &name, &mod, &off))
+			return -ENOENT;
+		if (e)
+			*e = (struct kcache_ent){ addr, name, mod, off };
+	}
 	out->name = name;
 	out->module = mod;
 	out->sym_off = off;
@@ -746,16 +792,15 @@ int ks_symbolizer__unwind(struct ks_symbolizer *s, int pid, const struct ks_ureg
 
 const char *ks_sym_format(const struct ks_sym *sym, char *buf, size_t len)
 {
-	const char *base;
-
 	if (!len)
 		return buf;
 	if (sym && sym->name) {
-		snprintf(buf, len, "%s", sym->name);
+		size_t n = strnlen(sym->name, len - 1);	/* every frame of every stack */
+
+		memcpy(buf, sym->name, n);
+		buf[n] = 0;
 	} else if (sym && sym->module) {
-		base = strrchr(sym->module, '/');
-		base = base ? base + 1 : sym->module;
-		snprintf(buf, len, "%s+0x%llx", base, (unsigned long long)sym->file_off);
+		ks_module_off_name(buf, len, sym->module, sym->file_off);
 	} else {
 		snprintf(buf, len, "[unknown]");
 	}
@@ -777,6 +822,6 @@ size_t ks_symbolizer__memory(const struct ks_symbolizer *s)
 			m += sizeof(*p) + p->nmaps * sizeof(*p->maps) + p->pseudo_len +
 			     ks_symtab__memory(&p->jit);
 	if (s->ksyms)
-		m += ks_ksyms__memory(s->ksyms);
+		m += ks_ksyms__memory(s->ksyms) + KCACHE_SLOTS * sizeof(*s->kcache);
 	return m;
 }

@@ -317,6 +317,44 @@ int ks_output_close(struct ks_output *out, bool complete)
 	return err;
 }
 
+const char *ks_module_off_name(char *buf, size_t len, const char *module, uint64_t off)
+{
+	char hex[20], *h = hex + sizeof(hex);
+	const char *base;
+	size_t n, nh;
+
+	if (!len)
+		return buf;
+	base = strrchr(module, '/');
+	base = base ? base + 1 : module;
+	/* "%s+0x%llx" by hand: stripped binaries name every frame so */
+	do {
+		*--h = "0123456789abcdef"[off & 15];
+		off >>= 4;
+	} while (off);
+	nh = hex + sizeof(hex) - h;
+	n = strnlen(base, len - 1);
+	memcpy(buf, base, n);
+	if (n + 3 + nh < len) {
+		memcpy(buf + n, "+0x", 3);
+		memcpy(buf + n + 3, h, nh);
+		n += 3 + nh;
+	} else {	/* cut where snprintf would */
+		char full[sizeof(hex) + 3];
+
+		memcpy(full, "+0x", 3);
+		memcpy(full + 3, h, nh);
+		if (n < len - 1) {
+			size_t k = len - 1 - n;
+
+			memcpy(buf + n, full, k < nh + 3 ? k : nh + 3);
+			n += k < nh + 3 ? k : nh + 3;
+		}
+	}
+	buf[n] = 0;
+	return buf;
+}
+
 uint64_t ks_percpu_sum(int map_fd, __u32 key, int ncpus)
 {
 	uint64_t *vals = calloc(ncpus, sizeof(*vals)), sum = 0;
@@ -378,6 +416,107 @@ int ks_ringbuf_drain(struct ring_buffer *rb, int timeout_ms)
 	if (n >= 0 || n == -EINTR)
 		n = ring_buffer__consume(rb);
 	return n == -EINTR ? 0 : n;
+}
+
+/* Room for @more entries after the first @n in both arrays. */
+static int drain_grow(void **keys, void **vals, size_t *cap, size_t n, size_t more,
+		      size_t ksz, size_t vsz)
+{
+	size_t nc = *cap;
+	void *p;
+
+	if (n + more <= nc)
+		return 0;
+	while (nc < n + more)
+		nc = nc ? nc * 2 : 256;
+	p = realloc(*keys, nc * ksz);
+	if (!p)
+		return -ENOMEM;
+	*keys = p;
+	p = realloc(*vals, nc * vsz);
+	if (!p)
+		return -ENOMEM;
+	*vals = p;
+	*cap = nc;
+	return 0;
+}
+
+/* The batched drain: -EOPNOTSUPP when the kernel has no batch operations. */
+static int drain_batch(int fd, size_t ksz, size_t vsz, void **keys, void **vals, size_t *n,
+		       size_t *cap)
+{
+	uint64_t token = 0;	/* hash maps: the next bucket */
+	__u32 batch = 256, count;
+	bool first = true;
+	int err;
+
+	for (;;) {
+		err = drain_grow(keys, vals, cap, *n, batch, ksz, vsz);
+		if (err)
+			return err;
+		count = batch;
+		err = bpf_map_lookup_and_delete_batch(fd, first ? NULL : &token, &token,
+						      (char *)*keys + *n * ksz,
+						      (char *)*vals + *n * vsz, &count, NULL);
+		err = err ? -errno : 0;
+		if (err == -ENOSPC && batch < (1u << 20)) {
+			batch *= 2;	/* one bucket holds more than a batch */
+			continue;
+		}
+		if (err && err != -ENOENT) {
+			if (first && (err == -EINVAL || err == -EOPNOTSUPP || err == -524 /* ENOTSUPP */))
+				return -EOPNOTSUPP;
+			return err;
+		}
+		*n += count;
+		first = false;
+		if (err == -ENOENT)	/* the last batch */
+			return 0;
+	}
+}
+
+int ks_map_drain(int fd, size_t ksz, size_t vsz, void **keys, void **vals, size_t *n)
+{
+	size_t cap = 0, m = 0, i;
+	char key[512];
+	int err;
+
+	*keys = *vals = NULL;
+	*n = 0;
+	if (ksz > sizeof(key))
+		return -EINVAL;
+	err = drain_batch(fd, ksz, vsz, keys, vals, n, &cap);
+	if (err != -EOPNOTSUPP && err != -EFAULT)
+		goto out;
+	/* keys first: deleting while walking restarts the walk */
+	err = 0;
+	m = *n;
+	while (!bpf_map_get_next_key(fd, *n > m ? (char *)*keys + (*n - 1) * ksz : NULL, key)) {
+		err = drain_grow(keys, vals, &cap, *n, 1, ksz, vsz);
+		if (err)
+			goto out;
+		memcpy((char *)*keys + (*n)++ * ksz, key, ksz);
+	}
+	for (i = m; i < *n; i++) {
+		void *k = (char *)*keys + i * ksz, *v = (char *)*vals + m * vsz;
+
+		/* before 5.14 (hashes), a racing update is lost between the two */
+		if (bpf_map_lookup_and_delete_elem(fd, k, v) &&
+		    (bpf_map_lookup_elem(fd, k, v) || bpf_map_delete_elem(fd, k)))
+			continue;
+		if (m != i)
+			memcpy((char *)*keys + m * ksz, k, ksz);
+		m++;
+	}
+	*n = m;
+out:
+	if (err) {
+		free(*keys);
+		free(*vals);
+		*keys = *vals = NULL;
+		*n = 0;
+	}
+	return err;
 }
 
 void ks_bump_memlock(void)

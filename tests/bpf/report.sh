@@ -3,7 +3,9 @@
 # kscope report on scenario workloads: the first finding has the right class
 # and names the right process and stack; HTML loads in headless Chromium; the
 # Markdown and JSON structure; --compare flags a 2x slowdown and passes two
-# runs of the same workload; record -> report -i round trip.
+# runs of the same workload, and compares captures (CPU contention added,
+# capture against its own JSON report, corrupt and cut captures);
+# record -> report -i round trip.
 source "$(dirname "$0")/../lib.sh"
 ks_need_root report
 R=$KS_TMP
@@ -119,6 +121,64 @@ ks_check "report-compare-diff-flame" $? "expected a differential flame graph nam
 ks_check "report-compare-slowdown-fails" "$([ $rc = 3 ]; echo $?)" "expected exit 3 for a 2x slowdown, saw $rc: $(grep RULE "$R/cmp2")"
 "$KSCOPE" report --compare "$R/duty-a.json" "$R/duty-c.json" --fail-on 'bad rule' > /dev/null 2>&1
 ks_check "report-compare-bad-rule" "$([ $? = 2 ]; echo $?)" "expected exit 2 for a bad rule"
+
+# --compare on captures: one spinner alone on CPU 0 (base), then four pinned
+# there (new). CPU wait grows several times over; on-CPU time cannot grow
+# much, the four share the one CPU the spinner had.
+for v in one:1 four:4; do
+	"$WL/spin_pinned" 6 "${v#*:}" 0 > "$R/spin-${v%%:*}.pids" & ks_children+=($!)
+	sleep 0.5
+	"$KSCOPE" record -p "$(head -1 "$R/spin-${v%%:*}.pids")" -d 4 \
+		-o "$R/spin-${v%%:*}.kscap" 2>/dev/null
+	wait
+done
+cmp_caps() {	# OUT BASE NEW [ARGS...] -> exit status of kscope report --compare
+	local out=$1
+	shift
+	"$KSCOPE" report --compare "$@" > "$out" 2> "$out.err"
+}
+cmp_caps "$R/cc0" "$R/spin-one.kscap" "$R/spin-four.kscap" -o "$R/cdiff.svg"
+rc=$?
+ks_check "compare-captures-no-rules" "$([ $rc = 0 ] && grep -q '^target.cpu-wait_s' "$R/cc0"; echo $?)" \
+	"expected exit 0 and the metrics, saw $rc: $(head -c 300 "$R/cc0.err")"
+grep -q 'spin_until' "$R/cdiff.svg" 2>/dev/null
+ks_check "compare-captures-diff-flame" $? "expected the captures' differential flame graph to name spin_until"
+cmp_caps "$R/cc1" "$R/spin-one.kscap" "$R/spin-four.kscap" \
+	--fail-on 'target.on-cpu_s>+150%,target.cpu-wait_s>+100%'
+rc=$?
+ks_check "compare-captures-rule-broken" "$([ $rc = 3 ] &&
+	grep -q '^RULE target.cpu-wait_s > 100%: .*BROKEN$' "$R/cc1" &&
+	grep -q '^RULE target.on-cpu_s > 150%: .*: ok$' "$R/cc1"; echo $?)" \
+	"expected exit 3 naming target.cpu-wait_s (and on-CPU ok), saw $rc: $(grep -E 'RULE|^target.(on-cpu|cpu-wait)' "$R/cc1")"
+cmp_caps "$R/cc2" "$R/spin-one.kscap" "$R/spin-four.kscap" --fail-on 'target.on-cpu_s>+150%'
+rc=$?
+ks_check "compare-captures-rule-holds" "$([ $rc = 0 ] && grep -q ': ok$' "$R/cc2"; echo $?)" \
+	"expected exit 0 for a rule the change keeps, saw $rc: $(grep -E 'RULE|^target.on-cpu' "$R/cc2")"
+# mixed: the same run as a JSON report (report -i) against its capture
+"$KSCOPE" report -i "$R/spin-one.kscap" -o "$R/spin-one.json" 2>/dev/null
+cmp_caps "$R/cc3" "$R/spin-one.json" "$R/spin-one.kscap" --fail-on 'target.cpu-wait_s>+10%'
+rc=$?
+rows=$(grep -c '%' "$R/cc3") moved=$(grep '%' "$R/cc3" | grep -v '^RULE' | grep -vc 'within run-to-run noise')
+ks_check "compare-capture-vs-its-json" "$([ $rc = 0 ] && [ "$rows" -ge 7 ] && [ "$moved" = 0 ]; echo $?)" \
+	"expected exit 0 and every metric within noise, saw $rc, $moved of $rows rows moved: $(grep '%' "$R/cc3" | grep -v noise | head -3)"
+cmp_caps "$R/cc4" "$R/spin-one.json" "$R/spin-four.kscap" --fail-on 'target.cpu-wait_s>+100%'
+ks_check "compare-json-vs-capture-rule-broken" "$([ $? = 3 ]; echo $?)" "expected exit 3 for JSON base, capture new"
+# a corrupt capture (a flipped byte) is an error, not a broken rule; a cut one reads to its last chunk
+cp "$R/spin-four.kscap" "$R/bad.kscap"
+printf '\xff\xff\xff\xff' | dd of="$R/bad.kscap" bs=1 seek=$(( $(stat -c %s "$R/bad.kscap") / 2 )) conv=notrunc 2>/dev/null
+cmp_caps "$R/cc5" "$R/spin-one.kscap" "$R/bad.kscap" --fail-on 'target.cpu-wait_s>+100%'
+rc=$?
+ks_check "compare-corrupt-capture" "$([ $rc = 1 ] && [ "$(wc -l < "$R/cc5.err")" = 1 ]; echo $?)" \
+	"expected exit 1 and one line, saw $rc: $(cat "$R/cc5.err")"
+head -c $(( $(stat -c %s "$R/spin-four.kscap") - 30 )) "$R/spin-four.kscap" > "$R/cut.kscap"
+cmp_caps "$R/cc6" "$R/spin-one.kscap" "$R/cut.kscap" --fail-on 'target.cpu-wait_s>+100%'
+rc=$?
+ks_check "compare-truncated-capture" "$([ $rc = 3 ] && grep -q warning "$R/cc6.err"; echo $?)" \
+	"expected the rule broken (3) with a warning, saw $rc: $(cat "$R/cc6.err")"
+cmp_caps "$R/cc7" "$R/spin-one.kscap" /etc/hostname
+rc=$?
+ks_check "compare-not-a-report" "$([ $rc = 1 ] && grep -q 'neither a kscope capture nor' "$R/cc7.err"; echo $?)" \
+	"expected exit 1 naming the input, saw $rc: $(cat "$R/cc7.err")"
 
 # record -> report -i: the capture gives the same finding.
 "$WL/cpu_chain" 5 & ks_children+=($!); p=$!; sleep 0.3

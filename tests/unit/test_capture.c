@@ -15,6 +15,7 @@
 
 #include "ks_capture.h"
 #include "ks_hist.h"
+#include "ks_util.h"
 
 static char path[64];
 
@@ -183,6 +184,196 @@ static void capture__round_trip__same_model(void **state)
 	ks_model__free(m);
 	ks_model__free(e);
 	unlink(path);
+}
+
+/* Frames as name, module, addr, offset, kind: every field read back as written. */
+static const struct ks_frame frames_in[] = {
+	{ .name = "app", .kind = KS_FRAME_PROCESS },
+	{ .name = "main", .module = "/usr/bin/app", .addr = 0x555555555100, .offset = 0x1100 },
+	/* unnamed: "binary+0xoffset", derived by the reader, not stored */
+	{ .name = "app+0x1234", .module = "/usr/bin/app", .addr = 0x555555555234,
+	  .offset = 0x1234, .kind = KS_FRAME_UNKNOWN },
+	/* looks derived, is not (another offset): stored */
+	{ .name = "app+0x9999", .module = "/usr/bin/app", .addr = 0x555555555238,
+	  .offset = 0x1238, .kind = KS_FRAME_UNKNOWN },
+	/* the same binary at another load address (another process) */
+	{ .name = "app+0x1234", .module = "/usr/bin/app", .addr = 0x7f0000001234,
+	  .offset = 0x1234, .kind = KS_FRAME_UNKNOWN },
+	{ .name = "libc.so.6+0x29d90", .module = "/lib/libc.so.6", .addr = 0x7ffff7c29d90,
+	  .offset = 0x29d90, .kind = KS_FRAME_UNKNOWN },
+	{ .name = "schedule", .module = "[kernel]", .addr = 0xffffffff81f3a0b5,
+	  .kind = KS_FRAME_KERNEL },
+	/* addr below offset: a negative bias change */
+	{ .name = "odd", .module = "/usr/bin/app", .addr = 0x10, .offset = 0x2000 },
+};
+
+static void capture__frames__every_field_exact(void **state)
+{
+	struct ks_capture_writer_opts o = { .sz = sizeof(o), .no_sync = true };
+	struct ks_capture_reader *r;
+	struct ks_capture_writer *w;
+	struct ks_model *m;
+	size_t i, n = ARRAY_SIZE(frames_in);
+	int iv, k;
+
+	strcpy(path, "/tmp/ks-test-capture.XXXXXX");
+	close(mkstemp(path));
+	w = ks_capture_writer__open(path, &o);
+	assert_non_null(w);
+	/* the second interval names its frames from the dictionary */
+	for (iv = 0; iv < 2; iv++) {
+		m = ks_model__new();
+		m->t_start_ns = 1 + iv;
+		m->t_end_ns = 2 + iv;
+		m->oncpu = ks_profile__new("samples");
+		for (i = 1; i < n; i++)
+			ks_profile__add(m->oncpu, i, i, (struct ks_frame[]){ frames_in[0],
+					frames_in[i] }, 2, 1);
+		assert_int_equal(ks_capture_writer__write(w, m), 0);
+		ks_model__free(m);
+	}
+	assert_int_equal(ks_capture_writer__close(w, true), 0);
+	r = ks_capture_reader__open(path);
+	assert_non_null(r);
+	assert_int_equal(ks_capture_reader__meta(r)->format_version, KS_CAPTURE_VERSION);
+	m = ks_model__new();
+	for (iv = 0; iv < 2; iv++) {
+		assert_int_equal(ks_capture_reader__next(r, m), 1);
+		assert_int_equal(m->oncpu->nstacks, n - 1);
+		for (k = 0; k < (int)m->oncpu->nstacks; k++) {
+			const struct ks_stack *st = &m->oncpu->stacks[k];
+			const struct ks_frame *f = &st->frames[1], *e = &frames_in[st->pid];
+
+			assert_int_equal(st->nframes, 2);
+			assert_string_equal(f->name, e->name);
+			assert_string_equal(f->module, e->module);
+			assert_int_equal(f->addr, e->addr);
+			assert_int_equal(f->offset, e->offset);
+			assert_int_equal(f->kind, e->kind);
+		}
+	}
+	ks_capture_reader__free(r);
+	ks_model__free(m);
+	unlink(path);
+}
+
+/* Interval @iv of the stack-dictionary test: which stacks (by pid) and values. */
+static size_t dict_stacks(int iv, uint32_t *pids)
+{
+	static const uint32_t in[][4] = { { 1, 2 }, { 1, 3 }, { 3, 2, 1 }, { 4, 1 } };
+	size_t n = iv == 2 ? 3 : 2;
+
+	memcpy(pids, in[iv], n * sizeof(*pids));
+	return n;
+}
+
+static void add_pid_stack(struct ks_profile *p, uint32_t pid, uint64_t value)
+{
+	char leaf[32];
+	struct ks_frame fr[3] = {
+		{ .name = "proc", .kind = KS_FRAME_PROCESS },
+		{ .name = "main", .module = "/bin/x", .addr = 0x401000, .offset = 0x1000 },
+		{ .name = leaf },
+	};
+
+	snprintf(leaf, sizeof(leaf), "leaf%u", pid % 7);
+	ks_profile__add(p, pid, pid, fr, 3, value);
+}
+
+static void check_pid_stacks(const struct ks_profile *p, size_t n, uint64_t vbase)
+{
+	size_t i;
+
+	assert_int_equal(p->nstacks, n);
+	for (i = 0; i < p->nstacks; i++) {
+		const struct ks_stack *st = &p->stacks[i];
+		char leaf[32];
+
+		snprintf(leaf, sizeof(leaf), "leaf%u", st->pid % 7);
+		assert_int_equal(st->tid, st->pid);
+		assert_int_equal(st->value, vbase + st->pid);
+		assert_int_equal(st->nframes, 3);
+		assert_string_equal(st->frames[1].module, "/bin/x");
+		assert_string_equal(st->frames[2].name, leaf);
+	}
+}
+
+/*
+ * Stacks seen before are written as a dictionary index: intervals that
+ * repeat, mix and reorder stacks read back the same, and so do profiles
+ * past the dictionary's size (emptied, or sent without being kept).
+ */
+static void capture__stack_dictionary__repeats_and_overflow(void **state)
+{
+	struct ks_capture_writer_opts o = { .sz = sizeof(o), .no_sync = true };
+	struct ks_capture_reader *r;
+	struct ks_capture_writer *w;
+	struct ks_model *m;
+	uint32_t pids[4], big = 300000, i;
+	size_t n;
+	int iv;
+
+	strcpy(path, "/tmp/ks-test-capture.XXXXXX");
+	close(mkstemp(path));
+	w = ks_capture_writer__open(path, &o);
+	assert_non_null(w);
+	for (iv = 0; iv < 7; iv++) {
+		m = ks_model__new();
+		m->t_start_ns = 1 + iv;
+		m->t_end_ns = 2 + iv;
+		m->oncpu = ks_profile__new("samples");
+		if (iv < 4) {
+			n = dict_stacks(iv, pids);
+			for (i = 0; i < n; i++)
+				add_pid_stack(m->oncpu, pids[i], 10 * iv + pids[i]);
+		} else {	/* more stacks than the dictionary holds, twice, then few */
+			for (i = 1; i <= (iv < 6 ? big : 3); i++)
+				add_pid_stack(m->oncpu, i, 10 * iv + i);
+		}
+		assert_int_equal(ks_capture_writer__write(w, m), 0);
+		ks_model__free(m);
+	}
+	assert_int_equal(ks_capture_writer__close(w, true), 0);
+	r = ks_capture_reader__open(path);
+	assert_non_null(r);
+	m = ks_model__new();
+	for (iv = 0; iv < 7; iv++) {
+		assert_int_equal(ks_capture_reader__next(r, m), 1);
+		check_pid_stacks(m->oncpu, iv < 4 ? dict_stacks(iv, pids) : iv < 6 ? big : 3,
+				 10 * iv);
+	}
+	assert_int_equal(ks_capture_reader__next(r, m), 0);
+	ks_capture_reader__free(r);
+	ks_model__free(m);
+	unlink(path);
+}
+
+/* A version-1 capture (kscope 0.1.0: cpu_chain, 2 s) still reads. */
+static void capture__format_1__read(void **state)
+{
+	struct ks_capture_reader *r;
+	struct ks_model *m = ks_model__new();
+	char v1[256];
+	int n = 0;
+
+	snprintf(v1, sizeof(v1), "%.*s/data/v1.kscap",
+		 (int)(strrchr(__FILE__, '/') - __FILE__), __FILE__);
+	r = ks_capture_reader__open(v1);
+	assert_non_null(r);
+	assert_int_equal(ks_capture_reader__meta(r)->format_version, 1);
+	while (ks_capture_reader__next(r, m) == 1) {
+		assert_non_null(m->oncpu);
+		ks_profile__sort(m->oncpu);
+		assert_true(m->oncpu->nstacks > 0);
+		assert_string_equal(m->oncpu->stacks[0].frames[0].name, "cpu_chain");
+		assert_string_equal(m->oncpu->stacks[0].frames[7].name, "chain_leaf");
+		assert_true(m->oncpu->stacks[0].frames[7].addr > 0x1000);
+		n++;
+	}
+	assert_int_equal(n, 2);
+	assert_false(ks_capture_reader__truncated(r));
+	ks_capture_reader__free(r);
+	ks_model__free(m);
 }
 
 static void capture__truncated__reads_complete_chunks(void **state)
@@ -442,6 +633,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(capture__round_trip__same_model),
+		cmocka_unit_test(capture__frames__every_field_exact),
+		cmocka_unit_test(capture__format_1__read),
+		cmocka_unit_test(capture__stack_dictionary__repeats_and_overflow),
 		cmocka_unit_test(capture__truncated__reads_complete_chunks),
 		cmocka_unit_test(capture__corrupt__rejected),
 		cmocka_unit_test(capture__unknown_chunk__skipped),

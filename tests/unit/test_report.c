@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The report analyzer on synthetic models: budgets, classes, ranking, coverage. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,9 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
+#include "ks_capture.h"
 #include "ks_hist.h"
 #include "ks_offcpu.h"
 #include "ks_report.h"
+#include "ks_util.h"
 
 static struct ks_task *task(struct ks_model *m, uint32_t pid, const char *comm, double on,
 			    double runq, double io, double sleep)
@@ -248,6 +253,166 @@ static void write_json__findings__ranked_and_valid_keys(void **state)
 	ks_model__free(m);
 }
 
+/* A capture of two intervals of one spinner, @wait seconds of CPU wait each. */
+static void write_capture(const char *path, double wait)
+{
+	struct ks_capture_writer_opts o = { .sz = sizeof(o), .no_sync = true,
+					    .collectors = "profile,runqlat", .interval_s = 1 };
+	struct ks_capture_writer *w = ks_capture_writer__open(path, &o);
+	int i;
+
+	assert_non_null(w);
+	for (i = 0; i < 2; i++) {
+		struct ks_model *m = ks_model__new();
+
+		m->t_start_ns = 1000000000ULL * (i + 1);
+		m->t_end_ns = m->t_start_ns + 1000000000ULL;
+		ks_hist_add(&task(m, 10, "spin", 0.9, wait, 0, 0)->runq, wait * 1e9);
+		m->oncpu = ks_profile__new("samples");
+		add_stack(m->oncpu, 10, "spin", NULL, "spin_leaf", 90);
+		assert_int_equal(ks_capture_writer__write(w, m), 0);
+		ks_model__free(m);
+	}
+	assert_int_equal(ks_capture_writer__close(w, true), 0);
+}
+
+static char *tmp_path(const char *suffix)
+{
+	char *p;
+
+	assert_true(asprintf(&p, "/tmp/ks-test-cmp.%d.%s", getpid(), suffix) > 0);
+	return p;
+}
+
+/* What ks_report_compare printed, and its result. */
+static int compare(const char *a, const char *b, const char *rules, const char *out,
+		   char **text)
+{
+	size_t len = 0;
+	FILE *f = open_memstream(text, &len);
+	int ret = ks_report_compare(f, a, b, rules, out);
+
+	fclose(f);
+	return ret;
+}
+
+static void compare__capture_and_its_json__same_metrics(void **state)
+{
+	char *cap = tmp_path("kscap"), *json = tmp_path("json"), *text = NULL, *l;
+	struct ks_model *m = ks_model__new();
+	struct ks_report r = {};
+	FILE *f;
+	int rows = 0;
+
+	write_capture(cap, 0.05);
+	assert_int_equal(ks_report_from_capture(&r, m, cap), 0);
+	f = fopen(json, "w");
+	assert_int_equal(ks_report_write_json(f, &r), 0);
+	fclose(f);
+	assert_int_equal(compare(json, cap, "target.cpu-wait_s>+1%", NULL, &text), 0);
+	assert_non_null(strstr(text, "new:  /tmp/ks-test-cmp"));
+	assert_non_null(strstr(text, "(capture)"));
+	for (l = strstr(text, "\ntarget."); l; l = strstr(l + 1, "\ntarget.")) {
+		char *e = strchr(l + 1, '\n');
+
+		assert_non_null(e);
+		*e = 0;
+		assert_non_null(strstr(l, "+0.0%  (within run-to-run noise)"));
+		*e = '\n';
+		rows++;
+	}
+	assert_int_equal(rows, KS_B__COUNT);
+	assert_non_null(strstr(text, "RULE target.cpu-wait_s > 1%: change is 0%: ok"));
+	free(text);
+	unlink(cap);
+	unlink(json);
+	free(cap);
+	free(json);
+	ks_report_free(&r);
+	ks_model__free(m);
+}
+
+static void compare__two_captures__rule_broken_and_outputs(void **state)
+{
+	char *a = tmp_path("a"), *b = tmp_path("b"), *md = tmp_path("md"), *text = NULL;
+	char *js = tmp_path("json"), *svg = tmp_path("svg"), *d;
+	size_t len;
+
+	write_capture(a, 0.05);
+	write_capture(b, 0.5);
+	assert_int_equal(compare(a, b, "target.cpu-wait_s>+50%,target.on-cpu_s>+50%", md, &text),
+			 1);
+	assert_non_null(strstr(text, "RULE target.cpu-wait_s > 50%: change is 900%: BROKEN"));
+	assert_non_null(strstr(text, "RULE target.on-cpu_s > 50%: change is 0%: ok"));
+	free(text);
+	d = ks_read_file(md, &len);
+	assert_non_null(d);
+	assert_non_null(strstr(d, "| `target.cpu-wait_s > 50%` | change 900% | **BROKEN** |"));
+	free(d);
+	assert_int_equal(compare(a, b, "target.cpu-wait_s>+50%", js, &text), 1);
+	free(text);
+	d = ks_read_file(js, &len);
+	assert_non_null(d);
+	assert_non_null(strstr(d, "\"schema\": \"kscope-compare/1\""));
+	assert_non_null(strstr(d, "\"broken\": 1,"));
+	free(d);
+	assert_int_equal(compare(a, b, NULL, svg, &text), 0);
+	free(text);
+	d = ks_read_file(svg, &len);
+	assert_non_null(d);
+	assert_non_null(strstr(d, "spin_leaf"));
+	free(d);
+	unlink(a);
+	unlink(b);
+	unlink(md);
+	unlink(js);
+	unlink(svg);
+	free(a);
+	free(b);
+	free(md);
+	free(js);
+	free(svg);
+}
+
+static void compare__bad_inputs__errors_not_rule_count(void **state)
+{
+	char *cap = tmp_path("kscap"), *bad = tmp_path("bad"), *text = NULL;
+	unsigned char *d;
+	size_t len;
+	FILE *f;
+
+	write_capture(cap, 0.05);
+	f = fopen(bad, "w");
+	fputs("{\"not\": \"a report\"}\n", f);
+	fclose(f);
+	assert_int_equal(compare(cap, bad, NULL, NULL, &text), -EBADMSG);
+	free(text);
+	assert_int_equal(compare(cap, "/nonexistent/x", NULL, NULL, &text), -ENOENT);
+	free(text);
+	assert_int_equal(compare(cap, cap, "nonsense", NULL, &text), -EINVAL);
+	free(text);
+	/* a flipped byte in the last interval: the chunk's crc32 rejects it */
+	d = (unsigned char *)ks_read_file(cap, &len);
+	d[len - 30] ^= 0xff;
+	f = fopen(bad, "w");
+	fwrite(d, 1, len, f);
+	fclose(f);
+	assert_int_equal(compare(cap, bad, NULL, NULL, &text), -EBADMSG);
+	free(text);
+	/* cut inside the last interval: compared up to the first one */
+	f = fopen(bad, "w");
+	fwrite(d, 1, len - 30, f);
+	fclose(f);
+	assert_int_equal(compare(cap, bad, NULL, NULL, &text), 0);
+	assert_non_null(strstr(text, "target.on-cpu_s"));
+	free(text);
+	free(d);
+	unlink(cap);
+	unlink(bad);
+	free(cap);
+	free(bad);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -262,6 +427,9 @@ int main(void)
 		cmocka_unit_test(analyze__gaps__in_coverage),
 		cmocka_unit_test(analyze__blocking_syscalls__not_syscall_overhead),
 		cmocka_unit_test(write_json__findings__ranked_and_valid_keys),
+		cmocka_unit_test(compare__capture_and_its_json__same_metrics),
+		cmocka_unit_test(compare__two_captures__rule_broken_and_outputs),
+		cmocka_unit_test(compare__bad_inputs__errors_not_rule_count),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -356,6 +356,30 @@ static void user__perf_map__jit_symbols(void **state)
 	ks_symbolizer__free(s);
 }
 
+static void sym_format__names_and_truncation__as_snprintf(void **state)
+{
+	struct ks_sym sym = { .module = "/usr/lib/libx.so.1", .file_off = 0x1a2b3c };
+	char buf[64], want[64];
+	size_t len;
+
+	assert_string_equal(ks_sym_format(&sym, buf, sizeof(buf)), "libx.so.1+0x1a2b3c");
+	sym.file_off = 0;
+	assert_string_equal(ks_sym_format(&sym, buf, sizeof(buf)), "libx.so.1+0x0");
+	sym.file_off = UINT64_MAX;
+	assert_string_equal(ks_sym_format(&sym, buf, sizeof(buf)),
+			    "libx.so.1+0xffffffffffffffff");
+	/* every cut is what snprintf would give */
+	for (len = 1; len < 32; len++) {
+		snprintf(want, len, "libx.so.1+0x%llx", (unsigned long long)sym.file_off);
+		assert_string_equal(ks_sym_format(&sym, buf, len), want);
+	}
+	sym.name = "a_function_name";
+	for (len = 1; len < 20; len++) {
+		snprintf(want, len, "%s", sym.name);
+		assert_string_equal(ks_sym_format(&sym, buf, len), want);
+	}
+}
+
 static void user__unknown_address__enoent(void **state)
 {
 	struct ks_symbolizer *s = ks_symbolizer__new();
@@ -592,6 +616,7 @@ int main(void)
 		cmocka_unit_test(user__own_pie_function__named),
 		cmocka_unit_test(user__vdso__named_from_image),
 		cmocka_unit_test(user__perf_map__jit_symbols),
+		cmocka_unit_test(sym_format__names_and_truncation__as_snprintf),
 		cmocka_unit_test(user__unknown_address__enoent),
 		cmocka_unit_test(user__after_exit__snapshot_still_resolves),
 		cmocka_unit_test(add_pid__refresh__sees_library_mapped_later),

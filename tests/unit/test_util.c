@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Unit tests: argument parsing, output files, pointer tables (user/util.c). */
+/* Unit tests: argument parsing, output files and map drains (user/util.c). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <cmocka.h>
+#include <bpf/bpf.h>
 
 #include "ks_util.h"
 
@@ -179,6 +181,81 @@ static void ptab_reserve__many_entries__all_found_after_growth(void **state)
 	assert_null(t.slot);
 }
 
+struct drain_val {
+	uint64_t v[12];
+};
+
+/* A hash map of @n entries (key i, value i * 3 in every word); -1 without BPF. */
+static int drain_map(enum bpf_map_type type, int n, size_t vsz)
+{
+	char *v = calloc(1, vsz);
+	int fd, i;
+	size_t k;
+
+	fd = bpf_map_create(type, "ks_test_drain", sizeof(__u32), type == BPF_MAP_TYPE_HASH ?
+			    vsz : sizeof(uint64_t), n + 100, NULL);
+	for (i = 0; fd >= 0 && i < n; i++) {
+		__u32 key = i;
+
+		for (k = 0; k < vsz / sizeof(uint64_t); k++)
+			((uint64_t *)v)[k] = i * 3;
+		assert_int_equal(bpf_map_update_elem(fd, &key, v, BPF_ANY), 0);
+	}
+	free(v);
+	return fd;
+}
+
+static void map_drain__hash__every_entry_once_and_map_empty(void **state)
+{
+	int fd = drain_map(BPF_MAP_TYPE_HASH, 3000, sizeof(struct drain_val)), i;
+	struct drain_val *vals;
+	char seen[3000] = {};
+	__u32 *keys, key;
+	size_t n;
+
+	if (fd < 0)
+		skip();		/* not root, or no BPF */
+	assert_int_equal(ks_map_drain(fd, sizeof(*keys), sizeof(*vals), (void **)&keys,
+				      (void **)&vals, &n), 0);
+	assert_int_equal(n, 3000);
+	for (i = 0; i < 3000; i++) {
+		assert_true(keys[i] < 3000 && !seen[keys[i]]);
+		seen[keys[i]] = 1;
+		assert_int_equal(vals[i].v[0], keys[i] * 3);
+		assert_int_equal(vals[i].v[11], keys[i] * 3);
+	}
+	assert_int_not_equal(bpf_map_get_next_key(fd, NULL, &key), 0);
+	free(keys);
+	free(vals);
+	/* empty: nothing, and no error */
+	assert_int_equal(ks_map_drain(fd, sizeof(*keys), sizeof(*vals), (void **)&keys,
+				      (void **)&vals, &n), 0);
+	assert_int_equal(n, 0);
+	free(keys);
+	free(vals);
+	close(fd);
+}
+
+static void map_drain__percpu_hash__every_cpu_value(void **state)
+{
+	int ncpus = ks_nr_cpus(), fd, i;
+	size_t vsz = ncpus * sizeof(uint64_t), n;
+	__u32 *keys;
+	uint64_t *vals;
+
+	fd = drain_map(BPF_MAP_TYPE_PERCPU_HASH, 500, vsz);
+	if (fd < 0)
+		skip();
+	assert_int_equal(ks_map_drain(fd, sizeof(*keys), vsz, (void **)&keys, (void **)&vals,
+				      &n), 0);
+	assert_int_equal(n, 500);
+	for (i = 0; i < 500; i++)
+		assert_int_equal(vals[i * ncpus + ncpus - 1], keys[i] * 3);
+	free(keys);
+	free(vals);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -194,6 +271,8 @@ int main(void)
 		cmocka_unit_test(output__unwritable__error),
 		cmocka_unit_test(json_str__escapes),
 		cmocka_unit_test(ptab_reserve__many_entries__all_found_after_growth),
+		cmocka_unit_test(map_drain__hash__every_entry_once_and_map_empty),
+		cmocka_unit_test(map_drain__percpu_hash__every_cpu_value),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
