@@ -71,6 +71,9 @@ enum ks_offcpu_stat {
 #include "ks_model.h"
 #include "ks_syms.h"
 
+/* --stack-min-us default: periods shorter than this keep time and reason only */
+#define KS_OFFCPU_STACK_MIN_US	100
+
 struct ks_offcpu_opts {
 	size_t sz;			/* sizeof(struct ks_offcpu_opts) */
 	const __u32 *pids;		/* -p (NULL: all) */
@@ -81,7 +84,8 @@ struct ks_offcpu_opts {
 	bool no_user;			/* kernel stacks only */
 	bool wakers;			/* --wakers */
 	__u64 min_us, max_us;		/* -m / -M on the whole off-CPU period (0: none) */
-	__u64 stack_min_us;		/* kernel stacks only for periods this long (tp_btf) */
+	__u64 stack_min_us;		/* kernel stacks only for periods this long (tp_btf);
+					 * 0: every period (costly: a copy each) */
 	struct ks_symbolizer *syms;	/* shared symbolizer (NULL: own one) */
 	bool fp_only;			/* --unwind fp: frame-pointer user stacks, no copies */
 };

@@ -254,7 +254,7 @@ static int cmd_offcpu(int argc, char **argv)
 	};
 	const struct ks_cmd *cmd = ks_cmd_find("offcpu");
 	struct ks_collect_opts co = { .sz = sizeof(co) };
-	struct ks_offcpu_opts oo = { .sz = sizeof(oo), .stack_min_us = 100 };
+	struct ks_offcpu_opts oo = { .sz = sizeof(oo), .stack_min_us = KS_OFFCPU_STACK_MIN_US };
 	struct run_state st = { .top = 20, .fmt = FMT_TEXT };
 	struct ks_offcpu *c = NULL;
 	struct ks_model *m = NULL;

@@ -247,7 +247,7 @@ static void top_detail_close(void *ctx)
 static int top_detail_open(void *ctx, uint32_t pid)
 {
 	struct ks_profiler_opts po = { .sz = sizeof(po) };
-	struct ks_offcpu_opts oo = { .sz = sizeof(oo) };
+	struct ks_offcpu_opts oo = { .sz = sizeof(oo), .stack_min_us = KS_OFFCPU_STACK_MIN_US };
 	struct top_ctx *c = ctx;
 
 	top_detail_close(c);
