@@ -54,7 +54,7 @@ struct ks_syscalls {
 	size_t ssz;			/* per-CPU row cache slot stride */
 	struct ks_sc_slot *cache;	/* KS_SC_CACHE x ncpus, this read */
 	struct ks_sc_slot *cprev;	/* the same, last read */
-	__u32 *ckeys;
+	__u32 *ckeys;			/* keys the batch lookup returns */
 	uint64_t *nr_count;		/* this read: calls per syscall number */
 	uint64_t iv_count, iv_timed;	/* this read: calls seen, calls timed */
 };
@@ -272,8 +272,7 @@ static int read_cache(struct ks_syscalls *c, struct ks_model *m)
 	__u32 out_batch, n = KS_SC_CACHE, idx;
 	struct ks_sc_key k;
 
-	for (idx = 0; idx < KS_SC_CACHE; idx++)
-		c->ckeys[idx] = idx;
+	/* ckeys is output only: the batch lookup writes the keys it returns */
 	err = bpf_map_lookup_batch(fd, NULL, &out_batch, c->ckeys, c->cache, &n, NULL);
 	if (err && errno != ENOENT) {
 		/* no batch ops (< 5.6): one lookup per slot */
