@@ -108,6 +108,12 @@ int ks_offcpu__poll(struct ks_offcpu *c, int timeout_ms);
  */
 int ks_offcpu__read(struct ks_offcpu *c, struct ks_model *m);
 const char *ks_offcpu__attach_kind(const struct ks_offcpu *c);
+/*
+ * How a period is split into blocked and waiting for a CPU: "sched_info"
+ * (the scheduler's run-queue accounting, run-queue clock) or "wakeup"
+ * (sched_waking timed with our own clock reads).
+ */
+const char *ks_offcpu__clock(const struct ks_offcpu *c);
 /* The marker frame name of a reason: "waiting for CPU", "io", "sleep", ... */
 const char *ks_offcpu_reason_name(unsigned int reason);
 void ks_offcpu__free(struct ks_offcpu *c);

@@ -25,6 +25,7 @@ make -C "$ROOT" -s build/bpf/bench_floor.skel.h &&
 	exit 1
 
 CASES=(
+	"pingpong|empty BPF sched_switch (floor)||$BENCH/bench-floor sched"
 	"pingpong|kscope offcpu (stacks)|0.85|$KSCOPE offcpu -f folded"
 	"pingpong|kscope offcpu --stack-min-us 0||$KSCOPE offcpu -f folded --stack-min-us 0"
 	"pingpong|kscope offcpu --no-stacks||$KSCOPE offcpu --no-stacks"

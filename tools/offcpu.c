@@ -27,6 +27,11 @@ static void usage(FILE *f)
 "sleeps, polls, waits on other tasks). A woken task's wait for a CPU is\n"
 "split off its sleep. Summed in the kernel, read once per interval; periods\n"
 "whose user stack is copied arrive through a ring buffer drained every 100 ms.\n\n"
+"Clock: with tp_btf (and no --wakers) the scheduler's own run-queue accounting\n"
+"(sched_info, as in /proc/PID/schedstat) splits each period, timed on the\n"
+"run-queue clock at sched_switch alone: no wakeup probe, no clock reads. A\n"
+"wakeup queued to an idle CPU starts its wait when that CPU takes it, so the\n"
+"idle exit counts as sleep. Otherwise sched_waking is timed (\"wakeup\" clock).\n\n"
 KS_COLLECT_USAGE
 "  -f, --format FMT     text (default): per-process time by reason, top\n"
 "                       functions and stacks; folded: flamegraph.pl input,\n"
@@ -130,8 +135,9 @@ static void print_json(FILE *f, struct run_state *st, double secs)
 
 	qsort(m->tasks, m->ntasks, sizeof(*m->tasks), cmp_task);
 	fprintf(f, "{\"command\":\"offcpu\",\"duration_s\":%.3f,\"attach\":\"%s\","
-		"\"interrupted\":%s,\"unit\":\"us\",\"tasks\":[", secs,
-		ks_offcpu__attach_kind(st->c), ks_exiting ? "true" : "false");
+		"\"clock\":\"%s\",\"interrupted\":%s,\"unit\":\"us\",\"tasks\":[", secs,
+		ks_offcpu__attach_kind(st->c), ks_offcpu__clock(st->c),
+		ks_exiting ? "true" : "false");
 	for (i = 0; i < m->ntasks; i++) {
 		const struct ks_task *t = &m->tasks[i];
 
@@ -215,8 +221,9 @@ static int report(void *ctx, bool last)
 	} else {
 		if (st->n)
 			fputc('\n', st->f);
-		fprintf(st->f, "Off-CPU time, %.1f s (%s)%s\n\n", secs,
-			ks_offcpu__attach_kind(st->c), ks_exiting ? " (interrupted)" : "");
+		fprintf(st->f, "Off-CPU time, %.1f s (%s, %s clock)%s\n\n", secs,
+			ks_offcpu__attach_kind(st->c), ks_offcpu__clock(st->c),
+			ks_exiting ? " (interrupted)" : "");
 		print_tasks_text(st->f, m, st->top);
 		if (m->offcpu->nstacks) {
 			fputc('\n', st->f);

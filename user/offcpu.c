@@ -59,6 +59,7 @@ struct ks_offcpu {
 	struct offcpu_bpf *skel;
 	struct ring_buffer *rb;
 	enum ks_tp_kind kind;
+	bool schedinfo;			/* waits from sched_info, no wakeup program */
 	struct ks_offcpu_opts o;
 	int ncpus;
 	bool own_syms;
@@ -145,10 +146,10 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static void pick_programs(struct offcpu_bpf *s, enum ks_tp_kind k)
+static void pick_programs(struct offcpu_bpf *s, enum ks_tp_kind k, bool schedinfo)
 {
 	bpf_program__set_autoload(s->progs.btf_switch, k == KS_TP_BTF);
-	bpf_program__set_autoload(s->progs.btf_wakeup, k == KS_TP_BTF);
+	bpf_program__set_autoload(s->progs.btf_wakeup, k == KS_TP_BTF && !schedinfo);
 	bpf_program__set_autoload(s->progs.raw_switch, k == KS_TP_RAW);
 	bpf_program__set_autoload(s->progs.raw_wakeup, k == KS_TP_RAW);
 	bpf_program__set_autoload(s->progs.tp_switch, k == KS_TP_CLASSIC);
@@ -206,13 +207,26 @@ struct ks_offcpu *ks_offcpu__open(const struct ks_offcpu_opts *o)
 		}
 	}
 	c->stacks = ks_stacks__new(c->syms);
+	if (!c->stacks) {
+		err = -ENOMEM;
+		goto err;
+	}
+	/*
+	 * tp_btf without --wakers: waits from the scheduler's sched_info
+	 * (CONFIG_SCHED_INFO, FAIR_GROUP_SCHED for the run-queue clock); a
+	 * kernel without them fails that load (CO-RE cannot relocate), then
+	 * the wakeups are timed.
+	 */
+	c->schedinfo = c->kind == KS_TP_BTF && !(o->wakers && !o->no_stacks);
+again:
 	c->skel = offcpu_bpf__open();
-	if (!c->stacks || !c->skel) {
+	if (!c->skel) {
 		err = -ENOMEM;
 		ks_err("cannot open the offcpu BPF object");
 		goto err;
 	}
-	pick_programs(c->skel, c->kind);
+	pick_programs(c->skel, c->kind, c->schedinfo);
+	c->skel->rodata->schedinfo = c->schedinfo;
 	c->skel->rodata->want_stacks = !o->no_stacks;
 	c->skel->rodata->want_user = !o->no_user;
 	c->skel->rodata->wakers = o->wakers && !o->no_stacks;
@@ -244,6 +258,14 @@ struct ks_offcpu *ks_offcpu__open(const struct ks_offcpu_opts *o)
 	bpf_map__set_max_entries(c->skel->maps.events, events_size(c));
 	c->skel->rodata->wake_bytes = events_size(c) / 4;
 	err = offcpu_bpf__load(c->skel);
+	if (err && c->schedinfo) {
+		ks_info("offcpu: the scheduler's run-queue accounting is not usable here (%s): "
+			"timing wakeups instead", strerror(-err));
+		offcpu_bpf__destroy(c->skel);
+		c->skel = NULL;
+		c->schedinfo = false;
+		goto again;
+	}
 	if (err) {
 		ks_err("cannot load the offcpu BPF programs (%s): %s", ks_tp_kind_name(c->kind),
 		       strerror(-err));
@@ -269,7 +291,8 @@ struct ks_offcpu *ks_offcpu__open(const struct ks_offcpu_opts *o)
 		       strerror(-err));
 		goto err;
 	}
-	ks_info("offcpu: attached with %s", ks_tp_kind_name(c->kind));
+	ks_info("offcpu: attached with %s%s", ks_tp_kind_name(c->kind),
+		c->schedinfo ? " (sched_info)" : "");
 	return c;
 err:
 	ks_offcpu__free(c);
@@ -583,6 +606,11 @@ int ks_offcpu__read(struct ks_offcpu *c, struct ks_model *m)
 const char *ks_offcpu__attach_kind(const struct ks_offcpu *c)
 {
 	return ks_tp_kind_name(c->kind);
+}
+
+const char *ks_offcpu__clock(const struct ks_offcpu *c)
+{
+	return c->schedinfo ? "sched_info" : "wakeup";
 }
 
 void ks_offcpu__free(struct ks_offcpu *c)

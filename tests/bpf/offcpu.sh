@@ -79,6 +79,42 @@ ks_check "pinned spinners (folded): reason frame \"waiting for CPU\" right after
 
 kill ${pids//,/ } 2>/dev/null
 
+# 3a. The split of a woken sleeper's period: the sleeper shares CPU 1 with a
+#     spinner, so each wakeup waits for the CPU a while. Its "waiting for
+#     CPU" agrees with the kernel's own count of the same, the run_delay of
+#     /proc/PID/schedstat read around the run (a window a little wider than
+#     kscope's: 0.6-1.1 of it) with the sched_info clock (tp_btf); timed
+#     from sched_waking (raw_tp) the wait also holds the wakeup's own path
+#     before the enqueue the kernel counts from (seen: 1.4 x): 0.6-1.6.
+"$WL/spin_pinned" 20 1 1 > /dev/null &
+ks_children+=($!)
+spinner=$!
+for kind in tp_btf raw_tp; do
+	ks_spawn taskset -c 1 "$WL/offcpu_sleep" 6
+	p3=$KS_LAST_PID
+	sleep 0.3
+	rd0=$(awk '{ print $2 }' "/proc/$p3/schedstat")
+	KSCOPE_TP=$kind "$KSCOPE" offcpu -p "$p3" --no-stacks -d 2 --json > "$KS_TMP/split.json" \
+		2> "$KS_TMP/split.err"
+	rd1=$(awk '{ print $2 }' "/proc/$p3/schedstat")
+	read -r clk runq slp < <(python3 - "$KS_TMP/split.json" <<'PY' 2>/dev/null
+import json, sys
+d = json.load(open(sys.argv[1]))
+t = [t["offcpu_us"] for t in d["tasks"]]
+print(d["clock"], int(sum(x["waiting for CPU"] for x in t)), int(sum(x["sleep"] for x in t)))
+PY
+)
+	want=wakeup hi=1.6
+	[ $kind = tp_btf ] && want=sched_info hi=1.1
+	rdus=$(( (rd1 - rd0) / 1000 ))
+	ks_check "woken sleeper beside a spinner ($kind, $want clock): waiting for CPU 0.6-$hi x schedstat's" \
+		"$(ks_true "\"$clk\" == \"$want\" && $rdus > 1000 && ${runq:-0} >= 0.6 * $rdus && \
+			    ${runq:-0} <= $hi * $rdus && ${slp:-0} > 1000000"; echo $?)" \
+		"clock $want, waiting 0.6-$hi x $rdus us and > 1 s of sleep; saw clock '$clk', waiting '$runq' us, sleep '$slp' us: $(head -c 300 "$KS_TMP/split.err")"
+	kill "$p3" 2>/dev/null
+done
+kill "$spinner" 2>/dev/null
+
 # 3b. --wakers: two threads waking each other through pipes: the waker's
 #     kernel stack (pipe_write) follows the sleeper's after a "--" frame.
 ks_spawn "$WL/pingpong_threads" 0.3 400000 0
