@@ -433,13 +433,10 @@ static __always_inline __s32 task_kstack(struct task_struct *t)
 		ks_drop(KS_DROP_KSTACK);
 		return -1;
 	}
-	n /= sizeof(__u64);
-	h = n;
-	for (i = 0; i < KS_MAX_STACK_DEPTH; i++) {
-		if (i >= n)
-			b->ips[i] = 0;
+	/* the helper zeroes the buffer past the n bytes it wrote */
+	h = n / sizeof(__u64);
+	for (i = 0; i < KS_MAX_STACK_DEPTH; i++)
 		h = (h ^ b->ips[i]) * 0x100000001b3ULL;
-	}
 	id = (__u32)(h ^ (h >> 32)) & 0x7fffffff;
 	old = bpf_map_lookup_elem(&kstacks, &id);
 	if (!old) {

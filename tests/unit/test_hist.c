@@ -32,6 +32,19 @@ static void slot__huge_value__last_slot(void **state)
 	assert_int_equal(ks_hist_slot(1ULL << 50), KS_HIST_SLOTS - 1);
 }
 
+/* branch-free for the BPF verifier: still exact around every power of two */
+static void log2__powers_and_neighbours__exact(void **state)
+{
+	unsigned int k;
+
+	assert_int_equal(ks_log2_u64(1), 0);
+	for (k = 1; k < 63; k++) {
+		assert_int_equal(ks_log2_u64(1ULL << k), k);
+		assert_int_equal(ks_log2_u64((1ULL << k) - 1), k - 1);
+		assert_int_equal(ks_log2_u64((1ULL << k) + 1), k);
+	}
+}
+
 static void pct__uniform_5ms__p50_within_precision(void **state)
 {
 	struct ks_hist h = {};
@@ -120,6 +133,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(slot__every_value__inside_its_bounds),
 		cmocka_unit_test(slot__huge_value__last_slot),
+		cmocka_unit_test(log2__powers_and_neighbours__exact),
 		cmocka_unit_test(pct__uniform_5ms__p50_within_precision),
 		cmocka_unit_test(pct__empty__zero),
 		cmocka_unit_test(pct__bimodal__p90_in_upper_mode),
