@@ -34,6 +34,7 @@ char LICENSE[] SEC("license") = "GPL";
 
 const volatile __u8 group = KS_RUNQ_BY_PROCESS;
 const volatile bool counts = true;	/* per-row preempt/ctxsw counts */
+__u32 epoch;				/* bumped by user space at each read */
 
 KS_DEFINE_FILTERS
 KS_DEFINE_DROPS
@@ -95,6 +96,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct who);
 } who SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, KS_RUNQ_CACHE);
+	__type(key, __u32);
+	__type(value, struct ks_runq_slot);
+} rcache SEC(".maps");
 
 static const struct ks_runq_val zero_val;
 
@@ -298,7 +306,9 @@ int BPF_PROG(btf_switch_si, bool preempt, struct task_struct *prev, struct task_
 {
 	/* next is about to run here: its cfs_rq is this CPU's (FAIR_GROUP_SCHED) */
 	__u64 q = next->sched_info.last_queued, now = next->se.cfs_rq->rq->clock, total, delta;
-	__u32 pid = next->pid, tgid = next->tgid, zero = 0;
+	__u32 pid = next->pid, tgid = next->tgid, zero = 0, slot;
+	struct ks_runq_key key = {};
+	struct ks_runq_slot *c;
 	struct ks_runq_val *v;
 	struct ks_hist *h;
 	struct seen *sn;
@@ -327,7 +337,37 @@ int BPF_PROG(btf_switch_si, bool preempt, struct task_struct *prev, struct task_
 		hist_add_pcpu(h, delta);
 	if (group == KS_RUNQ_BY_NONE)
 		goto out;
-	v = row(pid, tgid, group == KS_RUNQ_BY_CGROUP ? task_cgid(next) : 0);
+	key.pid = group == KS_RUNQ_BY_THREAD ? pid : tgid;
+	key.tgid = tgid;
+	if (group == KS_RUNQ_BY_CGROUP) {
+		key.pid = key.tgid = 0;
+		key.cgid = task_cgid(next);
+	}
+	slot = ks_runq_slot_of(&key);
+	c = bpf_map_lookup_elem(&rcache, &slot);
+	if (c && !c->used) {
+		/* claim the free slot for this row, on this CPU, for good */
+		c->key = key;
+		c->used = 1;
+		task_comm(next, c->v.comm);
+	}
+	if (c && c->key.pid == key.pid && c->key.tgid == key.tgid && c->key.cgid == key.cgid) {
+		/* this CPU's own slot: plain stores, max per read interval */
+		v = &c->v;
+		if (c->max_epoch != epoch) {
+			c->max_epoch = epoch;
+			v->hist.max_ns = 0;
+		}
+		hist_add_pcpu(&v->hist, delta);
+		if (counts && !first) {
+			if (next->nivcsw > sn->nivcsw)
+				v->preempt += next->nivcsw - sn->nivcsw;
+			if (next->nvcsw > sn->nvcsw)
+				v->ctxsw += next->nvcsw - sn->nvcsw;
+		}
+		goto out;
+	}
+	v = row(pid, tgid, key.cgid);
 	if (!v)
 		goto out;
 	hist_add(&v->hist, delta);

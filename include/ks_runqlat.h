@@ -33,6 +33,30 @@ struct ks_runq_val {
 	char comm[KS_COMM_LEN];
 };
 
+/*
+ * Per-CPU row cache of the sched_info flavour (the default): a direct-mapped
+ * per-CPU array in front of the "rows" hash. A row's slot is claimed for
+ * good by the first key that hashes there on that CPU; later switches of
+ * that key add to it with plain stores (an inlined array access instead of
+ * a hash lookup and atomics: see bpf/runqlat.bpf.c). Slots are cumulative;
+ * user space diffs them against its last read. hist.max_ns is per read
+ * interval: reset on the first update after "epoch" moved.
+ */
+#define KS_RUNQ_CACHE		256
+
+struct ks_runq_slot {
+	struct ks_runq_key key;
+	__u32 used;
+	__u32 max_epoch;		/* "epoch" (bss) when hist.max_ns was last reset */
+	struct ks_runq_val v;
+};
+
+static inline __u32 ks_runq_slot_of(const struct ks_runq_key *k)
+{
+	return (k->pid * 2654435761u ^ (__u32)(k->cgid ^ k->cgid >> 32) * 40503u) >> 8 &
+	       (KS_RUNQ_CACHE - 1);
+}
+
 #ifndef __VMLINUX_H__
 #include <stdbool.h>
 #include <stddef.h>

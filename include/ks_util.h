@@ -98,6 +98,13 @@ int ks_ringbuf_drain(struct ring_buffer *rb, int timeout_ms);
  * updates meanwhile is taken now or stays for the next drain. 0 or -errno.
  */
 int ks_map_drain(int fd, size_t ksz, size_t vsz, void **keys, void **vals, size_t *n);
+/*
+ * Read entries 0..@n-1 of an array map (per-CPU or not) into @vals, @stride
+ * bytes each (a per-CPU entry is its value rounded up to 8 bytes, times the
+ * possible CPUs): one batch lookup, or one lookup per entry on kernels
+ * without batch operations (< 5.6). 0 or -errno.
+ */
+int ks_map_read_array(int fd, __u32 n, size_t stride, void *vals);
 
 /* Bump RLIMIT_MEMLOCK for kernels that still charge BPF maps to it. */
 void ks_bump_memlock(void);

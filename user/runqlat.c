@@ -24,6 +24,9 @@ struct ks_runqlat {
 	uint64_t prev_drops[KS_DROP__COUNT];
 	struct ks_runq_cgroup *cg;
 	size_t ncg, cgcap;
+	/* sched_info flavour: the per-CPU row cache, this read and the last */
+	size_t ssz;			/* slot stride (rounded up to 8) */
+	struct ks_runq_slot *cache, *cprev;
 };
 
 /*
@@ -86,6 +89,13 @@ struct ks_runqlat *ks_runqlat__open(const struct ks_runqlat_opts *o)
 	 * wakeup-based.
 	 */
 	c->schedinfo = c->kind == KS_TP_BTF && !o->wakeup_clock;
+	c->ssz = (sizeof(struct ks_runq_slot) + 7) & ~7UL;
+	c->cache = calloc((size_t)KS_RUNQ_CACHE * c->ncpus, c->ssz);
+	c->cprev = calloc((size_t)KS_RUNQ_CACHE * c->ncpus, c->ssz);
+	if (!c->cache || !c->cprev) {
+		err = -ENOMEM;
+		goto err;
+	}
 	for (;;) {
 		c->skel = runqlat_bpf__open();
 		if (!c->skel) {
@@ -100,6 +110,8 @@ struct ks_runqlat *ks_runqlat__open(const struct ks_runqlat_opts *o)
 		c->skel->rodata->ks_filter_cgroup = o->cgroup_id;
 		if (o->group == KS_RUNQ_BY_NONE)
 			bpf_map__set_max_entries(c->skel->maps.rows, 1);
+		if (!c->schedinfo || o->group == KS_RUNQ_BY_NONE)
+			bpf_map__set_max_entries(c->skel->maps.rcache, 1);
 		err = runqlat_bpf__load(c->skel);
 		if (!err || !c->schedinfo)
 			break;
@@ -215,10 +227,89 @@ static struct ks_runq_cgroup *cg_row(struct ks_runqlat *c, __u64 cgid)
 	return &c->cg[c->ncg++];
 }
 
+/* One row's waits and switches since the last read, into @m or a cgroup row. */
+static int add_row(struct ks_runqlat *c, struct ks_model *m, const struct ks_runq_key *k,
+		   const struct ks_runq_val *v)
+{
+	if (c->group == KS_RUNQ_BY_CGROUP) {
+		struct ks_runq_cgroup *r = cg_row(c, k->cgid);
+
+		if (!r)
+			return -ENOMEM;
+		ks_hist_merge(&r->hist, &v->hist);
+		r->preempt += v->preempt;
+		r->ctxsw += v->ctxsw;
+	} else {
+		char comm[KS_COMM_LEN + 1] = {};
+		struct ks_task *t;
+
+		memcpy(comm, v->comm, KS_COMM_LEN);
+		t = ks_model__task(m, k->pid, k->tgid, comm);
+		if (!t)
+			return -ENOMEM;
+		ks_hist_merge(&t->runq, &v->hist);
+		t->preempt += v->preempt;
+		t->ctxsw += v->ctxsw;
+	}
+	return 0;
+}
+
+/*
+ * The per-CPU row cache: cumulative slots, diffed against the last read
+ * (a slot whose key changed, or went back, starts from zero). BPF never
+ * evicts, so a cache full of exited processes' rows sends new rows to the
+ * hash: slower, never lost. Then "epoch" moves: the slots' max restarts.
+ */
+static int read_cache(struct ks_runqlat *c, struct ks_model *m)
+{
+	__u32 epoch = c->skel->bss->epoch, idx;
+	struct ks_runq_val d;
+	int err, cpu, i;
+
+	err = ks_map_read_array(bpf_map__fd(c->skel->maps.rcache), KS_RUNQ_CACHE,
+				(size_t)c->ncpus * c->ssz, c->cache);
+	if (err)
+		return err;
+	for (idx = 0; idx < KS_RUNQ_CACHE && !err; idx++) {
+		for (cpu = 0; cpu < c->ncpus && !err; cpu++) {
+			size_t off = ((size_t)idx * c->ncpus + cpu) * c->ssz;
+			struct ks_runq_slot *s = (void *)((char *)c->cache + off);
+			struct ks_runq_slot *p = (void *)((char *)c->cprev + off);
+
+			if (!s->used)
+				continue;
+			if (memcmp(&p->key, &s->key, sizeof(s->key)) ||
+			    p->v.hist.count > s->v.hist.count)
+				memset(p, 0, sizeof(*p));
+			if (s->v.hist.count == p->v.hist.count &&
+			    s->v.preempt == p->v.preempt && s->v.ctxsw == p->v.ctxsw)
+				continue;
+			memset(&d, 0, sizeof(d));
+			memcpy(d.comm, s->v.comm, sizeof(d.comm));
+			for (i = 0; i < KS_HIST_SLOTS; i++)
+				d.hist.slots[i] = s->v.hist.slots[i] - p->v.hist.slots[i];
+			d.hist.count = s->v.hist.count - p->v.hist.count;
+			d.hist.sum_ns = s->v.hist.sum_ns - p->v.hist.sum_ns;
+			/* max is per interval: reset since the last epoch bump */
+			if (s->max_epoch + 1 >= epoch)
+				d.hist.max_ns = s->v.hist.max_ns;
+			for (i = KS_HIST_SLOTS - 1; !d.hist.max_ns && i >= 0; i--)
+				if (d.hist.slots[i])
+					d.hist.max_ns = ks_hist_slot_hi(i) - 1;
+			d.preempt = s->v.preempt - p->v.preempt;
+			d.ctxsw = s->v.ctxsw - p->v.ctxsw;
+			err = add_row(c, m, &s->key, &d);
+		}
+	}
+	memcpy(c->cprev, c->cache, (size_t)KS_RUNQ_CACHE * c->ncpus * c->ssz);
+	__atomic_add_fetch(&c->skel->bss->epoch, 1, __ATOMIC_SEQ_CST);
+	return err;
+}
+
 static int read_rows(struct ks_runqlat *c, struct ks_model *m)
 {
 	struct ks_runq_key *keys;
-	struct ks_runq_val *vals, *v;
+	struct ks_runq_val *vals;
 	size_t n, i;
 	int err;
 
@@ -227,35 +318,12 @@ static int read_rows(struct ks_runqlat *c, struct ks_model *m)
 	if (err)
 		return err;
 	c->ncg = 0;
-	for (i = 0; i < n; i++) {
-		v = &vals[i];
-		if (c->group == KS_RUNQ_BY_CGROUP) {
-			struct ks_runq_cgroup *r = cg_row(c, keys[i].cgid);
-
-			if (!r) {
-				err = -ENOMEM;
-				break;
-			}
-			ks_hist_merge(&r->hist, &v->hist);
-			r->preempt += v->preempt;
-			r->ctxsw += v->ctxsw;
-		} else {
-			char comm[KS_COMM_LEN + 1] = {};
-			struct ks_task *t;
-
-			memcpy(comm, v->comm, KS_COMM_LEN);
-			t = ks_model__task(m, keys[i].pid, keys[i].tgid, comm);
-			if (!t) {
-				err = -ENOMEM;
-				break;
-			}
-			ks_hist_merge(&t->runq, &v->hist);
-			t->preempt += v->preempt;
-			t->ctxsw += v->ctxsw;
-		}
-	}
+	for (i = 0; i < n && !err; i++)
+		err = add_row(c, m, &keys[i], &vals[i]);
 	free(vals);
 	free(keys);
+	if (!err && c->schedinfo && c->group != KS_RUNQ_BY_NONE)
+		err = read_cache(c, m);
 	return err;
 }
 
@@ -338,5 +406,7 @@ void ks_runqlat__free(struct ks_runqlat *c)
 		return;
 	runqlat_bpf__destroy(c->skel);
 	free(c->cg);
+	free(c->cache);
+	free(c->cprev);
 	free(c);
 }

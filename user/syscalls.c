@@ -54,7 +54,6 @@ struct ks_syscalls {
 	size_t ssz;			/* per-CPU row cache slot stride */
 	struct ks_sc_slot *cache;	/* KS_SC_CACHE x ncpus, this read */
 	struct ks_sc_slot *cprev;	/* the same, last read */
-	__u32 *ckeys;			/* keys the batch lookup returns */
 	uint64_t *nr_count;		/* this read: calls per syscall number */
 	uint64_t iv_count, iv_timed;	/* this read: calls seen, calls timed */
 };
@@ -96,9 +95,8 @@ struct ks_syscalls *ks_syscalls__open(const struct ks_syscalls_opts *o)
 	c->ssz = (sizeof(struct ks_sc_slot) + 7) & ~7UL;
 	c->cache = calloc((size_t)KS_SC_CACHE * c->ncpus, c->ssz);
 	c->cprev = calloc((size_t)KS_SC_CACHE * c->ncpus, c->ssz);
-	c->ckeys = calloc(KS_SC_CACHE, sizeof(*c->ckeys));
 	c->nr_count = calloc(KS_SC_MAX_NR, sizeof(*c->nr_count));
-	if (!c->vals || !c->hvals || !c->prev || !c->cache || !c->cprev || !c->ckeys ||
+	if (!c->vals || !c->hvals || !c->prev || !c->cache || !c->cprev ||
 	    !c->nr_count) {
 		err = -ENOMEM;
 		goto err;
@@ -269,18 +267,12 @@ static int read_hists(struct ks_syscalls *c, struct ks_model *m)
 static int read_cache(struct ks_syscalls *c, struct ks_model *m)
 {
 	int fd = bpf_map__fd(c->skel->maps.rcache), err, cpu;
-	__u32 out_batch, n = KS_SC_CACHE, idx;
 	struct ks_sc_key k;
+	__u32 idx;
 
-	/* ckeys is output only: the batch lookup writes the keys it returns */
-	err = bpf_map_lookup_batch(fd, NULL, &out_batch, c->ckeys, c->cache, &n, NULL);
-	if (err && errno != ENOENT) {
-		/* no batch ops (< 5.6): one lookup per slot */
-		for (idx = 0; idx < KS_SC_CACHE; idx++)
-			if (bpf_map_lookup_elem(fd, &idx, (char *)c->cache +
-						(size_t)idx * c->ncpus * c->ssz))
-				return -errno;
-	}
+	err = ks_map_read_array(fd, KS_SC_CACHE, (size_t)c->ncpus * c->ssz, c->cache);
+	if (err)
+		return err;
 	for (idx = 0; idx < KS_SC_CACHE; idx++) {
 		bool any = false;
 
@@ -409,7 +401,6 @@ void ks_syscalls__free(struct ks_syscalls *c)
 	free(c->prev);
 	free(c->cache);
 	free(c->cprev);
-	free(c->ckeys);
 	free(c->nr_count);
 	free(c);
 }

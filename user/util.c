@@ -475,6 +475,24 @@ static int drain_batch(int fd, size_t ksz, size_t vsz, void **keys, void **vals,
 	}
 }
 
+int ks_map_read_array(int fd, __u32 n, size_t stride, void *vals)
+{
+	__u32 *keys = calloc(n ? n : 1, sizeof(*keys)), out_batch, got = n, i;
+	int err;
+
+	if (!keys)
+		return -ENOMEM;
+	/* keys is output only: the batch lookup writes the keys it returns */
+	err = bpf_map_lookup_batch(fd, NULL, &out_batch, keys, vals, &got, NULL);
+	free(keys);
+	if (!err || (errno == ENOENT && got == n))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (bpf_map_lookup_elem(fd, &i, (char *)vals + (size_t)i * stride))
+			return -errno;
+	return 0;
+}
+
 int ks_map_drain(int fd, size_t ksz, size_t vsz, void **keys, void **vals, size_t *n)
 {
 	size_t cap = 0, m = 0, i;
