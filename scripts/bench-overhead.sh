@@ -2,11 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0
 # Overhead of kscope's tracing collectors on their worst-case workloads,
 # next to the peers doing the same job, in one run:
-#   throughput observed / unobserved (../shared/bench/overhead.sh: runs
-#   interleaved, medians of REPS), one row per case.
+#   throughput observed / unobserved, REPS pairs of runs back to back in
+#   ABBA order (bench-lib.sh's paired, the method of ../shared/bench/
+#   overhead.sh plus the order), one row per case: the medians of each side
+#   and their ratio (MEDRATIO), and the median of the pairs' ratios (RATIO,
+#   judged against the target: each pair sees one machine state, where the
+#   medians of either side come from different minutes; on this VM the
+#   unobserved ping-pong alone moves 50-72k round trips/s between runs).
 # A case is "WORKLOAD|LABEL|TARGET|OBSERVER COMMAND": add rows to CASES
 # (the syscall collectors add theirs on the sysc workload).
-# REPS=N (default 5), SECS=S per run (default 2), ONLY=WORKLOAD. Then the
+# REPS=N (default 9), SECS=S per run (default 2), ONLY=WORKLOAD. Then the
 # BPF run time per event (bpf_stats), which other load on a shared machine
 # does not move the way it moves throughput ratios (seen: +-0.2 between runs
 # with a load average of 5 on 2 CPUs). Ends with what kscope counted as lost
@@ -16,7 +21,7 @@
 [ -z "$SHARED" ] && [ ! -d "$(dirname "$0")/../../shared/bench" ] && [ -d /work/shared/bench ] &&
 	SHARED=/work/shared/bench
 source "$(dirname "$0")/bench-lib.sh"
-REPS=${REPS:-5}
+REPS=${REPS:-9}
 SECS=${SECS:-2}
 bench_build pingpong sysc
 # The floor for the syscall tracers: empty programs on the same two tracepoints.
@@ -41,13 +46,13 @@ CASES=(
 )
 
 echo "== overhead: throughput observed/unobserved (median of $REPS x ${SECS}s, interleaved)"
-printf "  %-10s %-32s %12s %12s %7s %s\n" WORKLOAD OBSERVER BASE OBSERVED RATIO TARGET
+printf "  %-10s %-32s %10s %10s %8s %7s %s\n" WORKLOAD OBSERVER BASE OBSERVED MEDRATIO RATIO \
+	TARGET
 for c in "${CASES[@]}"; do
 	IFS='|' read -r wl label target cmd <<< "$c"
 	[ -n "$ONLY" ] && [ "$wl" != "$ONLY" ] && continue	# ONLY=sysc: one workload's rows
 	# shellcheck disable=SC2086 # the observer command is split on purpose
-	read -r base obs ratio < <(WARM=${WARM:-1.5} "$SHARED/overhead.sh" "$BENCH/$wl" "$SECS" \
-		"$REPS" -- $cmd)
+	read -r base obs medratio ratio < <(paired "$BENCH/$wl" "$SECS" "$REPS" -- $cmd)
 	verdict=
 	# "floor-X": within X of the floor case's ratio measured above
 	[ "$label" = "empty BPF enter/exit (floor)" ] && floor=$ratio
@@ -55,7 +60,8 @@ for c in "${CASES[@]}"; do
 		target=$(awk -v f="${floor:-1}" -v d="${target#floor-}" 'BEGIN { printf "%.3f", f - d }')
 	[ -n "$target" ] && verdict=">= $target $(awk -v r="$ratio" -v t="$target" \
 		'BEGIN { print (r >= t) ? "ok" : "MISSED" }')"
-	printf "  %-10s %-32s %12s %12s %7s %s\n" "$wl" "$label" "$base" "$obs" "$ratio" "$verdict"
+	printf "  %-10s %-32s %10s %10s %8s %7s %s\n" "$wl" "$label" "$base" "$obs" "$medratio" \
+		"$ratio" "$verdict"
 done
 
 # Throughput ratios on a shared 2-CPU VM are noisy; the kernel's own

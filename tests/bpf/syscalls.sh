@@ -56,6 +56,25 @@ ks_check "syscalls --exact-timing: every one of the $N getppid calls in the hist
 	"$(ks_true "${hc:-0} == ${n:-1} && ${n:-0} >= 0.99 * $N && \"$sampled\" == \"0\""; echo $?)" \
 	"histogram count == calls >= $N, not sampled; saw '$s'"
 
+# 1c. Two loops pinned to one CPU, system-wide (no -p): they take turns on
+#     the CPU many times a second, and each one's calls are its own, within
+#     1% (the exit program keeps, per CPU, the pid of the task whose
+#     registers it last saw; a stale one would give one loop's calls to the
+#     other).
+taskset -c 1 "$WL/getppid_loop" 300000 800 > /dev/null &
+wa=$!
+taskset -c 1 "$WL/getppid_loop" 120000 800 > /dev/null &
+wb=$!
+ks_children+=($wa $wb)
+sleep 0.2
+"$KSCOPE" syscalls -d 4 --json > "$KS_TMP/two.json" 2> "$KS_TMP/two.err"
+wait $wa $wb
+read -r na _ < <(count_of "$KS_TMP/two.json" "$wa" 2>/dev/null)
+read -r nb _ < <(count_of "$KS_TMP/two.json" "$wb" 2>/dev/null)
+ks_check "two loops sharing a CPU, system-wide: 300000 and 120000 getppid calls, each within 1%" \
+	"$(ks_true "${na:-0} >= 297000 && ${na:-0} <= 303000 && ${nb:-0} >= 118800 && ${nb:-0} <= 121200"; echo $?)" \
+	"saw ${na:-none} and ${nb:-none}: $(head -c 300 "$KS_TMP/two.err")"
+
 # 2. Count-only mode counts the same.
 "$WL/getppid_loop" $N 800 > /dev/null &
 wl=$!
