@@ -103,6 +103,8 @@ const volatile bool ustack_deferred = false;
  * buffer (unwound with CFI in user space) instead of a frame-pointer walk.
  */
 const volatile bool ustack_copy = false;
+/* no user stack for periods preempted outside a system call (KS_STACK_PREEMPTED) */
+const volatile bool preempt_ustacks = true;
 /* wake the reader once this much of the ring buffer is unread (else no wakeups) */
 const volatile __u64 wake_bytes = 1 << 20;
 /*
@@ -402,6 +404,8 @@ static __always_inline void switch_out(void *ctx, struct task_struct *prev, __u3
 				s->uip = r->ip;
 				s->usp = r->sp;
 				s->ustack = KS_STACK_DEFERRED;
+			} else if (!preempt_ustacks && s->reason == KS_OFF_RUNQ) {
+				s->ustack = KS_STACK_PREEMPTED;
 			} else {
 				s->ustack = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
 				if (s->ustack < 0)

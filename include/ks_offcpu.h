@@ -31,6 +31,7 @@ struct ks_offcpu_key {
 #define KS_STACK_DEFERRED	(-5)	/* (kernel side only) to be taken at sys_exit */
 #define KS_STACK_COPIED		(-6)	/* user stack copied: struct ks_offcpu_event */
 #define KS_STACK_LOST		(-7)	/* the copy did not fit in the ring buffer */
+#define KS_STACK_PREEMPTED	(-8)	/* preempted outside a system call: not taken */
 
 /*
  * One update per off-CPU period: the sleep part under the key's reason,
@@ -88,6 +89,15 @@ struct ks_offcpu_opts {
 					 * 0: every period (costly: a copy each) */
 	struct ks_symbolizer *syms;	/* shared symbolizer (NULL: own one) */
 	bool fp_only;			/* --unwind fp: frame-pointer user stacks, no copies */
+	/*
+	 * No user stack for periods preempted outside a system call (in user
+	 * mode, or on the way back to it): where CPU-bound code happened to be
+	 * preempted is the on-CPU profile's to tell. Such stacks are a
+	 * frame-pointer walk each, nearly all distinct (every preemption
+	 * point is another leaf), so on a busy machine they fill the stack
+	 * map and cost most of the reading; record and top leave them out.
+	 */
+	bool no_preempt_ustacks;
 };
 
 struct ks_offcpu;

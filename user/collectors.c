@@ -96,7 +96,8 @@ struct ks_collectors *ks_collectors__open(const struct ks_collectors_opts *o)
 	if (c->want[1]) {
 		struct ks_offcpu_opts oo = { .sz = sizeof(oo), .pids = o->pids,
 			.npids = o->npids, .cgroup_id = o->cgroup_id, .threads = o->threads,
-			.syms = c->syms, .stack_min_us = KS_OFFCPU_STACK_MIN_US };
+			.syms = c->syms, .stack_min_us = KS_OFFCPU_STACK_MIN_US,
+			.no_preempt_ustacks = true };
 
 		c->off = ks_offcpu__open(&oo);
 		if (!c->off)

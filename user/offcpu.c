@@ -238,6 +238,7 @@ again:
 	c->skel->rodata->ustack_deferred = c->kind == KS_TP_BTF && !o->no_stacks && !o->no_user;
 	c->copy = c->skel->rodata->ustack_deferred && !o->fp_only;
 	c->skel->rodata->ustack_copy = c->copy;
+	c->skel->rodata->preempt_ustacks = !o->no_preempt_ustacks;
 	bpf_program__set_autoload(c->skel->progs.btf_sys_exit,
 				  c->skel->rodata->ustack_deferred);
 	c->skel->rodata->kstack_min_ns = o->stack_min_us * 1000;
@@ -326,6 +327,8 @@ static const char *missing_ustack(const struct ks_offcpu_key *k)
 		return "[user stack gone: task ran before it was read]";
 	if (k->ustack == KS_STACK_LOST)
 		return "[user stack lost: ring buffer full]";
+	if (k->ustack == KS_STACK_PREEMPTED)
+		return "[preempted: user stack not taken]";
 	return NULL;
 }
 
@@ -526,10 +529,16 @@ static void account_ustacks(struct ks_offcpu *c, struct ks_model *m)
 			      c->o.fp_only ? "--unwind fp" : ks_tp_kind_name(c->kind));
 		return;
 	}
-	note(a, "unwound with CFI", "user stacks: copied at the return from the blocking "
-	     "system call and unwound with CFI; periods preempted or blocked outside a system "
-	     "call get frame-pointer walks at the switch-out (truncated in code without frame "
-	     "pointers)");
+	if (c->o.no_preempt_ustacks)
+		note(a, "unwound with CFI", "user stacks: copied at the return from the blocking "
+		     "system call and unwound with CFI; periods blocked outside a system call get "
+		     "frame-pointer walks at the switch-out (truncated in code without frame "
+		     "pointers); periods preempted outside a system call: none taken");
+	else
+		note(a, "unwound with CFI", "user stacks: copied at the return from the blocking "
+		     "system call and unwound with CFI; periods preempted or blocked outside a "
+		     "system call get frame-pointer walks at the switch-out (truncated in code "
+		     "without frame pointers)");
 	if (c->fp_periods)
 		ks_model__gap(m, "off-CPU user stacks (some by frame pointers)",
 			      "%llu of %llu periods with a user stack: frame-pointer walks at the "

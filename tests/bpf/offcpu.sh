@@ -77,6 +77,23 @@ read -r m t pct < <($FOLDED share "$KS_TMP/spin.folded" spin_pinned '^spin_pinne
 ks_check "pinned spinners (folded): reason frame \"waiting for CPU\" right after the process" \
 	"$(ks_true "$t > 0 && $pct >= 90"; echo $?)" "expected >= 90%, saw $pct% of $t us: $(head -c 300 "$KS_TMP/spin.ferr")"
 
+# 3'. Where they were preempted: the command walks their user stacks (built
+#     with frame pointers: spin_until in >= 50% of the time); a recording
+#     does not (record and top leave preemption points to the on-CPU
+#     profile) and names the frame that stands for them.
+read -r m t pct < <($FOLDED share "$KS_TMP/spin.folded" spin_pinned \
+	'^spin_pinned;waiting for CPU;.*spin_until')
+ks_check "pinned spinners (offcpu command): user stacks of preempted periods (spin_until >= 50%)" \
+	"$(ks_true "$t > 0 && $pct >= 50"; echo $?)" "expected >= 50%, saw $pct% of $t us"
+"$KSCOPE" record --collectors offcpu -p "$pids" -d 1.5 -i 1 -o "$KS_TMP/spin.kscap" 2>/dev/null
+"$KSCOPE" flame -i "$KS_TMP/spin.kscap" --stacks offcpu -f folded > "$KS_TMP/spinrec.folded" \
+	2>/dev/null
+read -r m t pct < <($FOLDED share "$KS_TMP/spinrec.folded" spin_pinned \
+	'^spin_pinned;waiting for CPU;\[preempted: user stack not taken\]')
+ks_check "pinned spinners (record): preempted periods under [preempted: user stack not taken]" \
+	"$(ks_true "$t > 0 && $pct >= 90"; echo $?)" \
+	"expected >= 90%, saw $pct% of $t us: $(sort -t' ' -k2 -nr "$KS_TMP/spinrec.folded" | head -2)"
+
 kill ${pids//,/ } 2>/dev/null
 
 # 3a. The split of a woken sleeper's period: the sleeper shares CPU 1 with a
