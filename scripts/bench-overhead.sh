@@ -11,7 +11,7 @@
 #   unobserved ping-pong alone moves 50-72k round trips/s between runs).
 # A case is "WORKLOAD|LABEL|TARGET|OBSERVER COMMAND": add rows to CASES
 # (the syscall collectors add theirs on the sysc workload).
-# REPS=N (default 9), SECS=S per run (default 2), ONLY=WORKLOAD. Then the
+# REPS=N (default 15), SECS=S per run (default 1), ONLY=WORKLOAD. Then the
 # BPF run time per event (bpf_stats), which other load on a shared machine
 # does not move the way it moves throughput ratios (seen: +-0.2 between runs
 # with a load average of 5 on 2 CPUs). Ends with what kscope counted as lost
@@ -21,8 +21,8 @@
 [ -z "$SHARED" ] && [ ! -d "$(dirname "$0")/../../shared/bench" ] && [ -d /work/shared/bench ] &&
 	SHARED=/work/shared/bench
 source "$(dirname "$0")/bench-lib.sh"
-REPS=${REPS:-9}
-SECS=${SECS:-2}
+REPS=${REPS:-15}
+SECS=${SECS:-1}
 bench_build pingpong sysc
 # The floor for the syscall tracers: empty programs on the same two tracepoints.
 make -C "$ROOT" -s build/bpf/bench_floor.skel.h &&
