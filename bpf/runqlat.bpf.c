@@ -156,35 +156,47 @@ static __always_inline void hist_add(struct ks_hist *h, __u64 ns)
 		h->max_ns = ns;
 }
 
-static __always_inline struct ks_runq_val *row(__u32 pid, __u32 tgid, __u64 cgid)
+/* The row a task's waits go to (@key zeroed by the caller; not BY_NONE). */
+static __always_inline void row_key(struct ks_runq_key *key, __u32 pid, __u32 tgid, __u64 cgid)
 {
-	struct ks_runq_key key = {};
-	struct ks_runq_val *v;
-
 	switch (group) {
-	case KS_RUNQ_BY_NONE:
-		return NULL;
 	case KS_RUNQ_BY_PROCESS:
-		key.pid = tgid;
-		key.tgid = tgid;
+		key->pid = tgid;
+		key->tgid = tgid;
 		break;
 	case KS_RUNQ_BY_THREAD:
-		key.pid = pid;
-		key.tgid = tgid;
+		key->pid = pid;
+		key->tgid = tgid;
 		break;
 	case KS_RUNQ_BY_CGROUP:
-		key.cgid = cgid;
+		key->cgid = cgid;
 		break;
 	}
-	v = bpf_map_lookup_elem(&rows, &key);
+}
+
+/* The row of @key in the "rows" hash, created if new (NULL: the map is full). */
+static __always_inline struct ks_runq_val *row_of(const struct ks_runq_key *key)
+{
+	struct ks_runq_val *v = bpf_map_lookup_elem(&rows, key);
+
 	if (v)
 		return v;
-	if (bpf_map_update_elem(&rows, &key, &zero_val, BPF_NOEXIST) &&
-	    !(v = bpf_map_lookup_elem(&rows, &key))) {
+	if (bpf_map_update_elem(&rows, key, &zero_val, BPF_NOEXIST) &&
+	    !(v = bpf_map_lookup_elem(&rows, key))) {
 		ks_drop(KS_DROP_MAP_FULL);
 		return NULL;
 	}
-	return bpf_map_lookup_elem(&rows, &key);
+	return bpf_map_lookup_elem(&rows, key);
+}
+
+static __always_inline struct ks_runq_val *row(__u32 pid, __u32 tgid, __u64 cgid)
+{
+	struct ks_runq_key key = {};
+
+	if (group == KS_RUNQ_BY_NONE)
+		return NULL;
+	row_key(&key, pid, tgid, cgid);
+	return row_of(&key);
 }
 
 /* @t: a trusted task pointer (tp_btf) or NULL */
@@ -307,6 +319,7 @@ int BPF_PROG(btf_switch_si, bool preempt, struct task_struct *prev, struct task_
 	/* next is about to run here: its cfs_rq is this CPU's (FAIR_GROUP_SCHED) */
 	__u64 q = next->sched_info.last_queued, now = next->se.cfs_rq->rq->clock, total, delta;
 	__u32 pid = next->pid, tgid = next->tgid, zero = 0, slot;
+	__u64 npreempt = 0, nctxsw = 0;
 	struct ks_runq_key key = {};
 	struct ks_runq_slot *c;
 	struct ks_runq_val *v;
@@ -337,11 +350,12 @@ int BPF_PROG(btf_switch_si, bool preempt, struct task_struct *prev, struct task_
 		hist_add_pcpu(h, delta);
 	if (group == KS_RUNQ_BY_NONE)
 		goto out;
-	key.pid = group == KS_RUNQ_BY_THREAD ? pid : tgid;
-	key.tgid = tgid;
-	if (group == KS_RUNQ_BY_CGROUP) {
-		key.pid = key.tgid = 0;
-		key.cgid = task_cgid(next);
+	row_key(&key, pid, tgid, group == KS_RUNQ_BY_CGROUP ? task_cgid(next) : 0);
+	if (counts && !first) {
+		if (next->nivcsw > sn->nivcsw)
+			npreempt = next->nivcsw - sn->nivcsw;
+		if (next->nvcsw > sn->nvcsw)
+			nctxsw = next->nvcsw - sn->nvcsw;
 	}
 	slot = ks_runq_slot_of(&key);
 	c = bpf_map_lookup_elem(&rcache, &slot);
@@ -359,24 +373,18 @@ int BPF_PROG(btf_switch_si, bool preempt, struct task_struct *prev, struct task_
 			v->hist.max_ns = 0;
 		}
 		hist_add_pcpu(&v->hist, delta);
-		if (counts && !first) {
-			if (next->nivcsw > sn->nivcsw)
-				v->preempt += next->nivcsw - sn->nivcsw;
-			if (next->nvcsw > sn->nvcsw)
-				v->ctxsw += next->nvcsw - sn->nvcsw;
-		}
+		v->preempt += npreempt;
+		v->ctxsw += nctxsw;
 		goto out;
 	}
-	v = row(pid, tgid, key.cgid);
+	v = row_of(&key);
 	if (!v)
 		goto out;
 	hist_add(&v->hist, delta);
-	if (counts && !first) {
-		if (next->nivcsw > sn->nivcsw)
-			__sync_fetch_and_add(&v->preempt, next->nivcsw - sn->nivcsw);
-		if (next->nvcsw > sn->nvcsw)
-			__sync_fetch_and_add(&v->ctxsw, next->nvcsw - sn->nvcsw);
-	}
+	if (npreempt)
+		__sync_fetch_and_add(&v->preempt, npreempt);
+	if (nctxsw)
+		__sync_fetch_and_add(&v->ctxsw, nctxsw);
 	if (!v->comm[0])
 		task_comm(next, v->comm);
 out:

@@ -179,6 +179,7 @@ struct ks_offcpu *ks_offcpu__open(const struct ks_offcpu_opts *o)
 {
 	struct ks_collect_opts co = { .sz = sizeof(co) };
 	struct ks_offcpu *c;
+	bool wakers = o->wakers && !o->no_stacks;
 	int err, i;
 
 	if (ks_check_privileges()) {
@@ -217,7 +218,7 @@ struct ks_offcpu *ks_offcpu__open(const struct ks_offcpu_opts *o)
 	 * kernel without them fails that load (CO-RE cannot relocate), then
 	 * the wakeups are timed.
 	 */
-	c->schedinfo = c->kind == KS_TP_BTF && !(o->wakers && !o->no_stacks);
+	c->schedinfo = c->kind == KS_TP_BTF && !wakers;
 again:
 	c->skel = offcpu_bpf__open();
 	if (!c->skel) {
@@ -229,7 +230,7 @@ again:
 	c->skel->rodata->schedinfo = c->schedinfo;
 	c->skel->rodata->want_stacks = !o->no_stacks;
 	c->skel->rodata->want_user = !o->no_user;
-	c->skel->rodata->wakers = o->wakers && !o->no_stacks;
+	c->skel->rodata->wakers = wakers;
 	c->skel->rodata->per_thread = o->threads;
 	c->skel->rodata->self_tgid = getpid();
 	/* the BPF program and the tracepoint glue are not the task's stack */
@@ -529,16 +530,12 @@ static void account_ustacks(struct ks_offcpu *c, struct ks_model *m)
 			      c->o.fp_only ? "--unwind fp" : ks_tp_kind_name(c->kind));
 		return;
 	}
-	if (c->o.no_preempt_ustacks)
-		note(a, "unwound with CFI", "user stacks: copied at the return from the blocking "
-		     "system call and unwound with CFI; periods blocked outside a system call get "
-		     "frame-pointer walks at the switch-out (truncated in code without frame "
-		     "pointers); periods preempted outside a system call: none taken");
-	else
-		note(a, "unwound with CFI", "user stacks: copied at the return from the blocking "
-		     "system call and unwound with CFI; periods preempted or blocked outside a "
-		     "system call get frame-pointer walks at the switch-out (truncated in code "
-		     "without frame pointers)");
+	note(a, "unwound with CFI", "user stacks: copied at the return from the blocking "
+	     "system call and unwound with CFI; periods %s outside a system call get "
+	     "frame-pointer walks at the switch-out (truncated in code without frame "
+	     "pointers)%s", c->o.no_preempt_ustacks ? "blocked" : "preempted or blocked",
+	     c->o.no_preempt_ustacks ? "; periods preempted outside a system call: none taken" :
+	     "");
 	if (c->fp_periods)
 		ks_model__gap(m, "off-CPU user stacks (some by frame pointers)",
 			      "%llu of %llu periods with a user stack: frame-pointer walks at the "

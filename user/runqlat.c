@@ -150,20 +150,35 @@ err:
 }
 
 /* h -= prev, then prev = the cumulative value; the kernel side never resets */
-static void hist_delta(struct ks_hist *h, struct ks_hist *prev)
+/* h -= prev: buckets, count and sum of a cumulative histogram */
+static void hist_sub(struct ks_hist *h, const struct ks_hist *prev)
 {
-	struct ks_hist cur = *h;
 	int i;
 
 	for (i = 0; i < KS_HIST_SLOTS; i++)
 		h->slots[i] -= prev->slots[i];
 	h->count -= prev->count;
 	h->sum_ns -= prev->sum_ns;
-	if (cur.max_ns == prev->max_ns)
-		h->max_ns = 0;	/* no new maximum: recomputed from the buckets below */
+}
+
+/* No maximum known for the interval (0): the top of its highest bucket. */
+static void hist_max_from_buckets(struct ks_hist *h)
+{
+	int i;
+
 	for (i = KS_HIST_SLOTS - 1; !h->max_ns && i >= 0; i--)
 		if (h->slots[i])
 			h->max_ns = ks_hist_slot_hi(i) - 1;
+}
+
+static void hist_delta(struct ks_hist *h, struct ks_hist *prev)
+{
+	struct ks_hist cur = *h;
+
+	hist_sub(h, prev);
+	if (cur.max_ns == prev->max_ns)
+		h->max_ns = 0;	/* no new maximum: recomputed from the buckets */
+	hist_max_from_buckets(h);
 	*prev = cur;
 }
 
@@ -264,7 +279,7 @@ static int read_cache(struct ks_runqlat *c, struct ks_model *m)
 {
 	__u32 epoch = c->skel->bss->epoch, idx;
 	struct ks_runq_val d;
-	int err, cpu, i;
+	int err, cpu;
 
 	err = ks_map_read_array(bpf_map__fd(c->skel->maps.rcache), KS_RUNQ_CACHE,
 				(size_t)c->ncpus * c->ssz, c->cache);
@@ -284,18 +299,12 @@ static int read_cache(struct ks_runqlat *c, struct ks_model *m)
 			if (s->v.hist.count == p->v.hist.count &&
 			    s->v.preempt == p->v.preempt && s->v.ctxsw == p->v.ctxsw)
 				continue;
-			memset(&d, 0, sizeof(d));
-			memcpy(d.comm, s->v.comm, sizeof(d.comm));
-			for (i = 0; i < KS_HIST_SLOTS; i++)
-				d.hist.slots[i] = s->v.hist.slots[i] - p->v.hist.slots[i];
-			d.hist.count = s->v.hist.count - p->v.hist.count;
-			d.hist.sum_ns = s->v.hist.sum_ns - p->v.hist.sum_ns;
+			d = s->v;
+			hist_sub(&d.hist, &p->v.hist);
 			/* max is per interval: reset since the last epoch bump */
-			if (s->max_epoch + 1 >= epoch)
-				d.hist.max_ns = s->v.hist.max_ns;
-			for (i = KS_HIST_SLOTS - 1; !d.hist.max_ns && i >= 0; i--)
-				if (d.hist.slots[i])
-					d.hist.max_ns = ks_hist_slot_hi(i) - 1;
+			if (s->max_epoch + 1 < epoch)
+				d.hist.max_ns = 0;
+			hist_max_from_buckets(&d.hist);
 			d.preempt = s->v.preempt - p->v.preempt;
 			d.ctxsw = s->v.ctxsw - p->v.ctxsw;
 			err = add_row(c, m, &s->key, &d);
