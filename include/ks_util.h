@@ -106,6 +106,13 @@ int ks_map_drain(int fd, size_t ksz, size_t vsz, void **keys, void **vals, size_
  */
 int ks_map_read_array(int fd, __u32 n, size_t stride, void *vals);
 
+/*
+ * Make room for @need elements of @size bytes in the malloc'ed array *arr of
+ * *cap: the capacity doubles, from @first. 0, or -ENOMEM with the array as
+ * it was.
+ */
+int ks_grow(void **arr, size_t *cap, size_t need, size_t size, size_t first);
+
 /* Bump RLIMIT_MEMLOCK for kernels that still charge BPF maps to it. */
 void ks_bump_memlock(void);
 /* libbpf prints only with -vv; its warnings otherwise go through ks_info. */

@@ -419,20 +419,10 @@ static int rehash(uint32_t **slots, size_t *cap, size_t n, const struct dict *d,
 	return 0;
 }
 
+/* Room for one more after the @n there are. */
 static int grow(void **arr, size_t *cap, size_t n, size_t size)
 {
-	size_t nc;
-	void *na;
-
-	if (n < *cap)
-		return 0;
-	nc = *cap ? *cap * 2 : 1024;
-	na = realloc(*arr, nc * size);
-	if (!na)
-		return -ENOMEM;
-	*arr = na;
-	*cap = nc;
-	return 0;
+	return ks_grow(arr, cap, n + 1, size, 1024);
 }
 
 static int dict_add_str(struct dict *d, const char *s, size_t len)
@@ -608,15 +598,8 @@ static int stack_add(struct dict *d, uint32_t pid, uint32_t tid, const uint32_t 
 		return -E2BIG;
 	if (grow((void **)&d->stacks, &d->stacks_cap, d->nstacks, sizeof(*d->stacks)))
 		return -ENOMEM;
-	while (d->nsidx + n > d->sidx_cap) {
-		size_t nc = d->sidx_cap ? d->sidx_cap * 2 : 16384;
-		uint32_t *ns = realloc(d->sidx, nc * sizeof(*ns));
-
-		if (!ns)
-			return -ENOMEM;
-		d->sidx = ns;
-		d->sidx_cap = nc;
-	}
+	if (ks_grow((void **)&d->sidx, &d->sidx_cap, d->nsidx + n, sizeof(*d->sidx), 16384))
+		return -ENOMEM;
 	memcpy(d->sidx + d->nsidx, idx, n * sizeof(*idx));
 	st = &d->stacks[d->nstacks++];
 	*st = (struct dstack){ .pid = pid, .tid = tid, .n = n, .off = d->nsidx };

@@ -144,15 +144,8 @@ static void *row_push(void **arr, size_t *n, size_t *cap, size_t size)
 {
 	void *r;
 
-	if (*n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 64;
-		void *na = realloc(*arr, nc * size);
-
-		if (!na)
-			return NULL;
-		*arr = na;
-		*cap = nc;
-	}
+	if (ks_grow(arr, cap, *n + 1, size, 64))
+		return NULL;
 	r = (char *)*arr + (*n)++ * size;
 	memset(r, 0, size);
 	return r;

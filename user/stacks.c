@@ -358,18 +358,8 @@ int ks_stackids__read(struct ks_stackids *c, int fd, int32_t id, uint64_t *ips)
 		while (n < KS_MAX_STACK_DEPTH && ips[n])
 			n++;
 	}
-	if (n > 0 && c->nips + n > c->ips_cap) {
-		size_t cap = c->ips_cap ? c->ips_cap * 2 : 16384;
-		uint64_t *p;
-
-		while (cap < c->nips + n)
-			cap *= 2;
-		p = realloc(c->ips, cap * sizeof(*p));
-		if (!p)
-			return n;	/* read, not remembered */
-		c->ips = p;
-		c->ips_cap = cap;
-	}
+	if (n > 0 && ks_grow((void **)&c->ips, &c->ips_cap, c->nips + n, sizeof(*c->ips), 16384))
+		return n;	/* read, not remembered */
 	*e = (struct stackid_ent){ .fd = fd, .id = id, .n = n, .off = c->nips };
 	if (n > 0) {
 		memcpy(c->ips + c->nips, ips, n * sizeof(*ips));

@@ -79,23 +79,6 @@ void ks_top__free(struct ks_top *t)
 	free(t);
 }
 
-static int grow(void **arr, size_t *cap, size_t want, size_t size)
-{
-	size_t ncap = *cap ? *cap : 64;
-	void *p;
-
-	if (want <= *cap)
-		return 0;
-	while (ncap < want)
-		ncap *= 2;
-	p = realloc(*arr, ncap * size);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = ncap;
-	return 0;
-}
-
 void ks_top__begin(struct ks_top *t, uint64_t now_ns)
 {
 	t->t_now_ns = now_ns;
@@ -104,7 +87,7 @@ void ks_top__begin(struct ks_top *t, uint64_t now_ns)
 
 int ks_top__add_proc(struct ks_top *t, const struct ks_proc *p)
 {
-	if (grow((void **)&t->cur, &t->cur_cap, t->ncur + 1, sizeof(*t->cur)))
+	if (ks_grow((void **)&t->cur, &t->cur_cap, t->ncur + 1, sizeof(*t->cur), 64))
 		return -ENOMEM;
 	t->cur[t->ncur].p = *p;
 	t->cur[t->ncur].seen_ns = t->t_now_ns;
@@ -143,7 +126,7 @@ static struct ks_top_row *new_row(struct ks_top *t)
 	struct ks_top_row *r;
 	int i;
 
-	if (grow((void **)&t->rows, &t->rows_cap, t->nrows + 1, sizeof(*t->rows)))
+	if (ks_grow((void **)&t->rows, &t->rows_cap, t->nrows + 1, sizeof(*t->rows), 64))
 		return NULL;
 	r = &t->rows[t->nrows++];
 	memset(r, 0, sizeof(*r));

@@ -80,15 +80,8 @@ static int index_all(struct ks_top_replay *r)
 		err = ks_capture_reader__next(r->rd, r->m);
 		if (err <= 0)
 			return err;
-		if (r->count == r->cap) {
-			size_t nc = r->cap ? r->cap * 2 : 64;
-			void *p = realloc(r->index, nc * sizeof(*r->index));
-
-			if (!p)
-				return -ENOMEM;
-			r->index = p;
-			r->cap = nc;
-		}
+		if (ks_grow((void **)&r->index, &r->cap, r->count + 1, sizeof(*r->index), 64))
+			return -ENOMEM;
 		r->index[r->count++] = pos;
 		if (r->count == 1)
 			r->t0_ns = r->m->t_start_ns;

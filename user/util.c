@@ -475,6 +475,23 @@ static int drain_batch(int fd, size_t ksz, size_t vsz, void **keys, void **vals,
 	}
 }
 
+int ks_grow(void **arr, size_t *cap, size_t need, size_t size, size_t first)
+{
+	size_t nc = *cap ? *cap : first;
+	void *na;
+
+	if (need <= *cap)
+		return 0;
+	while (nc < need)
+		nc *= 2;
+	na = realloc(*arr, nc * size);
+	if (!na)
+		return -ENOMEM;
+	*arr = na;
+	*cap = nc;
+	return 0;
+}
+
 int ks_map_read_array(int fd, __u32 n, size_t stride, void *vals)
 {
 	__u32 *keys = calloc(n ? n : 1, sizeof(*keys)), out_batch, got = n, i;

@@ -15,6 +15,24 @@
 
 #include "ks_util.h"
 
+static void grow__doubles_from_first__keeps_contents(void **state)
+{
+	size_t cap = 0, i;
+	int *a = NULL;
+
+	assert_int_equal(ks_grow((void **)&a, &cap, 1, sizeof(*a), 4), 0);
+	assert_int_equal(cap, 4);
+	for (i = 0; i < 4; i++)
+		a[i] = (int)i;
+	assert_int_equal(ks_grow((void **)&a, &cap, 4, sizeof(*a), 4), 0);
+	assert_int_equal(cap, 4);		/* room enough: unchanged */
+	assert_int_equal(ks_grow((void **)&a, &cap, 17, sizeof(*a), 4), 0);
+	assert_int_equal(cap, 32);		/* 4 -> 8 -> 16 -> 32 */
+	for (i = 0; i < 4; i++)
+		assert_int_equal(a[i], (int)i);
+	free(a);
+}
+
 static void parse_pids__list_of_live__parsed(void **state)
 {
 	__u32 pids[4];
@@ -259,6 +277,7 @@ static void map_drain__percpu_hash__every_cpu_value(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(grow__doubles_from_first__keeps_contents),
 		cmocka_unit_test(parse_pids__list_of_live__parsed),
 		cmocka_unit_test(parse_pids__missing_pid__esrch),
 		cmocka_unit_test(parse_pids__garbage__einval),
