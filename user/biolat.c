@@ -189,15 +189,8 @@ static int add_proc(struct ks_biolat *c, struct ks_model *m, const void *key, co
 	struct ks_task *t;
 	int i;
 
-	if (c->nrows == c->rcap) {
-		size_t n = c->rcap ? c->rcap * 2 : 64;
-		void *p = realloc(c->rows, n * sizeof(*c->rows));
-
-		if (!p)
-			return -ENOMEM;
-		c->rows = p;
-		c->rcap = n;
-	}
+	if (ks_grow((void **)&c->rows, &c->rcap, c->nrows + 1, sizeof(*c->rows), 64))
+		return -ENOMEM;
 	r = &c->rows[c->nrows++];
 	memset(r, 0, sizeof(*r));
 	r->tgid = k->tgid;

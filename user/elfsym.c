@@ -315,7 +315,8 @@ static int debug_path(Elf *e, char *buf, size_t len)
 
 struct funcs {
 	struct ks_elf_func *v;
-	int n, cap;
+	int n;
+	size_t cap;
 };
 
 static int add_syms(Elf *sym_elf, Elf *load_elf, struct funcs *fs)
@@ -350,15 +351,8 @@ static int add_syms(Elf *sym_elf, Elf *load_elf, struct funcs *fs)
 				continue;
 			if (vaddr_to_off(load_elf, sym.st_value, &off))
 				continue;
-			if (fs->n == fs->cap) {
-				int cap = fs->cap ? fs->cap * 2 : 256;
-				void *p = realloc(fs->v, cap * sizeof(*fs->v));
-
-				if (!p)
-					return -ENOMEM;
-				fs->v = p;
-				fs->cap = cap;
-			}
+			if (ks_grow((void **)&fs->v, &fs->cap, fs->n + 1, sizeof(*fs->v), 256))
+				return -ENOMEM;
 			fs->v[fs->n].name = strdup(name);
 			if (!fs->v[fs->n].name)
 				return -ENOMEM;
@@ -437,7 +431,8 @@ void ks_elf_funcs_free(struct ks_elf_func *f, int n)
 int ks_usdt_notes(const char *path, struct ks_usdt_note **out)
 {
 	struct ks_usdt_note *v = NULL, *t;
-	int fd, n = 0, cap = 0, err = 0;
+	int fd, n = 0, err = 0;
+	size_t cap = 0;
 	uint64_t base_addr = 0;
 	bool have_base;
 	Elf_Scn *s;
@@ -481,14 +476,9 @@ int ks_usdt_notes(const char *path, struct ks_usdt_note **out)
 		end = desc + nh.n_descsz;
 		if (!memchr(p, 0, end - p))
 			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			t = realloc(v, cap * sizeof(*v));
-			if (!t) {
-				err = -ENOMEM;
-				goto out;
-			}
-			v = t;
+		if (ks_grow((void **)&v, &cap, n + 1, sizeof(*v), 16)) {
+			err = -ENOMEM;
+			goto out;
 		}
 		t = &v[n];
 		memset(t, 0, sizeof(*t));

@@ -874,15 +874,8 @@ bool ks_funclat__done(struct ks_funclat *fl)
 
 static int add_row(struct ks_funclat_result *res, struct ks_funclat_row **row)
 {
-	if (res->n == res->cap) {
-		size_t cap = res->cap ? res->cap * 2 : 16;
-		void *p = realloc(res->rows, cap * sizeof(*res->rows));
-
-		if (!p)
-			return -ENOMEM;
-		res->rows = p;
-		res->cap = cap;
-	}
+	if (ks_grow((void **)&res->rows, &res->cap, res->n + 1, sizeof(*res->rows), 16))
+		return -ENOMEM;
 	*row = &res->rows[res->n++];
 	memset(*row, 0, sizeof(**row));
 	return 0;
@@ -919,7 +912,7 @@ int ks_funclat__read(struct ks_funclat *fl, struct ks_funclat_result *res)
 {
 	int map = bpf_map__fd(fl->skel->maps.stats), ctr = bpf_map__fd(fl->skel->maps.counters);
 	int ncpu = libbpf_num_possible_cpus(), err = 0;
-	struct snap *cur = NULL, *t;
+	struct snap *cur = NULL;
 	size_t n = 0, cap = 0, i, keep;
 	struct ks_fl_key k, nk, *kp = NULL;
 	uint64_t *pc;
@@ -932,14 +925,9 @@ int ks_funclat__read(struct ks_funclat *fl, struct ks_funclat_result *res)
 	while (!bpf_map_get_next_key(map, kp, &nk)) {
 		k = nk;
 		kp = &k;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			t = realloc(cur, cap * sizeof(*cur));
-			if (!t) {
-				err = -ENOMEM;
-				goto out;
-			}
-			cur = t;
+		if (ks_grow((void **)&cur, &cap, n + 1, sizeof(*cur), 64)) {
+			err = -ENOMEM;
+			goto out;
 		}
 		cur[n].k = k;
 		if (!bpf_map_lookup_elem(map, &k, &cur[n].v))

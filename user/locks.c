@@ -224,14 +224,9 @@ static int read_kernel(struct ks_locks *c, struct ks_model *m)
 	int err = 0, nk;
 
 	while (!bpf_map_get_next_key(fd, n ? &key : NULL, &next)) {
-		if (n == cap) {
-			void *p = realloc(keys, (cap = cap ? cap * 2 : 256) * sizeof(*keys));
-
-			if (!p) {
-				free(keys);
-				return -ENOMEM;
-			}
-			keys = p;
+		if (ks_grow((void **)&keys, &cap, n + 1, sizeof(*keys), 256)) {
+			free(keys);
+			return -ENOMEM;
 		}
 		keys[n++] = key = next;
 	}

@@ -57,15 +57,8 @@ static struct ks_budget *budget(struct ks_report *r, size_t *cap, uint32_t pid, 
 	for (i = 0; i < r->nprocs; i++)
 		if (r->procs[i].pid == pid)
 			return &r->procs[i];
-	if (r->nprocs == *cap) {
-		size_t nc = *cap ? *cap * 2 : 64;
-		struct ks_budget *n = realloc(r->procs, nc * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		r->procs = n;
-		*cap = nc;
-	}
+	if (ks_grow((void **)&r->procs, cap, r->nprocs + 1, sizeof(*r->procs), 64))
+		return NULL;
 	memset(&r->procs[r->nprocs], 0, sizeof(r->procs[0]));
 	r->procs[r->nprocs].pid = pid;
 	r->procs[r->nprocs].tgid = tgid;
@@ -248,15 +241,8 @@ static struct ks_finding *add_finding(struct ks_report *r, size_t *cap,
 {
 	struct ks_finding *f;
 
-	if (r->nfindings == *cap) {
-		size_t nc = *cap ? *cap * 2 : 16;
-		struct ks_finding *n = realloc(r->findings, nc * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		r->findings = n;
-		*cap = nc;
-	}
+	if (ks_grow((void **)&r->findings, cap, r->nfindings + 1, sizeof(*r->findings), 16))
+		return NULL;
 	f = &r->findings[r->nfindings++];
 	memset(f, 0, sizeof(*f));
 	f->cls = cls;

@@ -227,15 +227,8 @@ static struct ks_runq_cgroup *cg_row(struct ks_runqlat *c, __u64 cgid)
 	for (i = 0; i < c->ncg; i++)
 		if (c->cg[i].cgid == cgid)
 			return &c->cg[i];
-	if (c->ncg == c->cgcap) {
-		size_t n = c->cgcap ? c->cgcap * 2 : 16;
-		void *p = realloc(c->cg, n * sizeof(*c->cg));
-
-		if (!p)
-			return NULL;
-		c->cg = p;
-		c->cgcap = n;
-	}
+	if (ks_grow((void **)&c->cg, &c->cgcap, c->ncg + 1, sizeof(*c->cg), 16))
+		return NULL;
 	memset(&c->cg[c->ncg], 0, sizeof(c->cg[0]));
 	c->cg[c->ncg].cgid = cgid;
 	cgroup_path(cgid, c->cg[c->ncg].path, sizeof(c->cg[0].path));

@@ -117,15 +117,8 @@ static long func_id(struct ks_stackset *s, const char *name, size_t len, uint8_t
 		    !memcmp(f->name, name, len))
 			return s->ftab[i] - 1;
 	}
-	if (s->nfuncs == s->funcs_cap) {
-		size_t cap = s->funcs_cap ? s->funcs_cap * 2 : 1024;
-		struct ks_sfunc *nf = realloc(s->funcs, cap * sizeof(*nf));
-
-		if (!nf)
-			return -ENOMEM;
-		s->funcs = nf;
-		s->funcs_cap = cap;
-	}
+	if (ks_grow((void **)&s->funcs, &s->funcs_cap, s->nfuncs + 1, sizeof(*s->funcs), 1024))
+		return -ENOMEM;
 	if (len >= sizeof(buf)) {
 		tmp = malloc(len + 1);
 		if (!tmp)
@@ -172,15 +165,8 @@ static int push_stack(struct ks_stackset *s, size_t off, uint32_t depth, uint32_
 {
 	struct ks_sstack *st;
 
-	if (s->nstacks == s->stacks_cap) {
-		size_t cap = s->stacks_cap ? s->stacks_cap * 2 : 1024;
-		struct ks_sstack *ns = realloc(s->stacks, cap * sizeof(*ns));
-
-		if (!ns)
-			return -ENOMEM;
-		s->stacks = ns;
-		s->stacks_cap = cap;
-	}
+	if (ks_grow((void **)&s->stacks, &s->stacks_cap, s->nstacks + 1, sizeof(*s->stacks), 1024))
+		return -ENOMEM;
 	st = &s->stacks[s->nstacks++];
 	st->off = off;
 	st->depth = depth;
@@ -534,15 +520,8 @@ struct layout {
 
 static struct ks_box *new_box(struct layout *l)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 1024;
-		struct ks_box *nb = realloc(l->boxes, cap * sizeof(*nb));
-
-		if (!nb)
-			return NULL;
-		l->boxes = nb;
-		l->cap = cap;
-	}
+	if (ks_grow((void **)&l->boxes, &l->cap, l->n + 1, sizeof(*l->boxes), 1024))
+		return NULL;
 	memset(&l->boxes[l->n], 0, sizeof(l->boxes[0]));
 	return &l->boxes[l->n++];
 }

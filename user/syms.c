@@ -169,15 +169,8 @@ static struct ks_dso *dso_new(struct ks_symbolizer *s, const char *path, const c
 {
 	struct ks_dso *d;
 
-	if (s->ndsos == s->dsos_cap) {
-		size_t cap = s->dsos_cap ? s->dsos_cap * 2 : 64;
-		void *p = realloc(s->dsos, cap * sizeof(*s->dsos));
-
-		if (!p)
-			return NULL;
-		s->dsos = p;
-		s->dsos_cap = cap;
-	}
+	if (ks_grow((void **)&s->dsos, &s->dsos_cap, s->ndsos + 1, sizeof(*s->dsos), 64))
+		return NULL;
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return NULL;
