@@ -2,9 +2,9 @@
 /*
  * Run-queue latency: from runnable (sched_wakeup, sched_wakeup_new, or
  * switched out while still TASK_RUNNING, i.e. preempted) to running
- * (sched_switch in). Aggregated in the kernel: one system-wide histogram and
- * one per process / thread / cgroup (rodata "group"), with voluntary and
- * involuntary switch counts.
+ * (sched_switch in). Aggregated in the kernel: one histogram per process /
+ * thread / cgroup (rodata "group"), with voluntary and involuntary switch
+ * counts; user space sums them, and "runq_all", for the system-wide one.
  *
  * Four attach flavours, one chosen by the loader:
  *  - tp_btf + the kernel's own run-queue accounting (CONFIG_SCHED_INFO, the
@@ -54,6 +54,11 @@ struct {
 	__type(value, struct ks_runq_val);
 } rows SEC(".maps");
 
+/*
+ * The waits no row holds: all of them with no grouping, else those whose row
+ * could not be created (rows full). User space adds the rows to it for the
+ * system-wide histogram, so a wait is added to one histogram only.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -140,6 +145,16 @@ static __always_inline void hist_add_pcpu(struct ks_hist *h, __u64 ns)
 	h->sum_ns += ns;
 	if (ns > h->max_ns)
 		h->max_ns = ns;
+}
+
+/* a wait that goes to no row */
+static __always_inline void rowless(__u64 ns)
+{
+	__u32 zero = 0;
+	struct ks_hist *h = bpf_map_lookup_elem(&runq_all, &zero);
+
+	if (h)
+		hist_add_pcpu(h, ns);
 }
 
 static __always_inline void hist_add(struct ks_hist *h, __u64 ns)
@@ -234,9 +249,7 @@ static __always_inline void switch_in(__u32 pid, __u32 tgid, __u64 cgid,
 				      struct task_struct *next, bool btf)
 {
 	struct ks_runq_val *v;
-	struct ks_hist *h;
 	__u64 *tsp, delta, now;
-	__u32 zero = 0;
 
 	if (btf) {
 		tsp = bpf_task_storage_get(&tstart, next, 0, 0);
@@ -253,16 +266,13 @@ static __always_inline void switch_in(__u32 pid, __u32 tgid, __u64 cgid,
 		delta = now > *tsp ? now - *tsp : 0;
 		bpf_map_delete_elem(&start, &pid);
 	}
-	h = bpf_map_lookup_elem(&runq_all, &zero);
-	if (h)
-		hist_add_pcpu(h, delta);
-	if (group == KS_RUNQ_BY_NONE)
-		return;
 	if (group == KS_RUNQ_BY_CGROUP && next)
 		cgid = task_cgid(next);
 	v = row(pid, tgid, cgid);
-	if (!v)
+	if (!v) {
+		rowless(delta);
 		return;
+	}
 	hist_add(&v->hist, delta);
 	if (next && !v->comm[0])
 		task_comm(next, v->comm);
@@ -318,12 +328,11 @@ int BPF_PROG(btf_switch_si, bool preempt, struct task_struct *prev, struct task_
 {
 	/* next is about to run here: its cfs_rq is this CPU's (FAIR_GROUP_SCHED) */
 	__u64 q = next->sched_info.last_queued, now = next->se.cfs_rq->rq->clock, total, delta;
-	__u32 pid = next->pid, tgid = next->tgid, zero = 0, slot;
+	__u32 pid = next->pid, tgid = next->tgid, slot;
 	__u64 npreempt = 0, nctxsw = 0;
 	struct ks_runq_key key = {};
 	struct ks_runq_slot *c;
 	struct ks_runq_val *v;
-	struct ks_hist *h;
 	struct seen *sn;
 	bool first;
 
@@ -345,11 +354,10 @@ int BPF_PROG(btf_switch_si, bool preempt, struct task_struct *prev, struct task_
 		sn->nivcsw = next->nivcsw;
 		return 0;	/* not queued: nothing to time yet */
 	}
-	h = bpf_map_lookup_elem(&runq_all, &zero);
-	if (h)
-		hist_add_pcpu(h, delta);
-	if (group == KS_RUNQ_BY_NONE)
+	if (group == KS_RUNQ_BY_NONE) {
+		rowless(delta);
 		goto out;
+	}
 	row_key(&key, pid, tgid, group == KS_RUNQ_BY_CGROUP ? task_cgid(next) : 0);
 	if (counts && !first) {
 		if (next->nivcsw > sn->nivcsw)
@@ -378,8 +386,10 @@ int BPF_PROG(btf_switch_si, bool preempt, struct task_struct *prev, struct task_
 		goto out;
 	}
 	v = row_of(&key);
-	if (!v)
+	if (!v) {
+		rowless(delta);
 		goto out;
+	}
 	hist_add(&v->hist, delta);
 	if (npreempt)
 		__sync_fetch_and_add(&v->preempt, npreempt);

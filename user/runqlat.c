@@ -235,10 +235,14 @@ static struct ks_runq_cgroup *cg_row(struct ks_runqlat *c, __u64 cgid)
 	return &c->cg[c->ncg++];
 }
 
-/* One row's waits and switches since the last read, into @m or a cgroup row. */
+/*
+ * One row's waits and switches since the last read, into @m or a cgroup row,
+ * and into the system-wide histogram (BPF adds a wait to one histogram only).
+ */
 static int add_row(struct ks_runqlat *c, struct ks_model *m, const struct ks_runq_key *k,
 		   const struct ks_runq_val *v)
 {
+	ks_hist_merge(&m->runq_all, &v->hist);
 	if (c->group == KS_RUNQ_BY_CGROUP) {
 		struct ks_runq_cgroup *r = cg_row(c, k->cgid);
 
@@ -329,7 +333,7 @@ static int read_rows(struct ks_runqlat *c, struct ks_model *m)
 	return err;
 }
 
-/* The per-CPU system-wide histogram, summed. */
+/* The per-CPU histogram of the waits no row holds, summed. */
 static int read_all(struct ks_runqlat *c, struct ks_hist *all)
 {
 	struct ks_hist *v = calloc(c->ncpus, sizeof(*v));
@@ -373,7 +377,8 @@ int ks_runqlat__read(struct ks_runqlat *c, struct ks_model *m)
 	if (d[KS_DROP_MAP_FULL] != c->prev_drops[KS_DROP_MAP_FULL]) {
 		m->lost += d[KS_DROP_MAP_FULL] - c->prev_drops[KS_DROP_MAP_FULL];
 		ks_model__gap(m, "runq latency (some)",
-			      "%llu events dropped: BPF map full (too many runnable tasks or rows)",
+			      "%llu events dropped or in no row: BPF map full (too many "
+			      "runnable tasks or rows)",
 			      (unsigned long long)(d[KS_DROP_MAP_FULL] -
 						   c->prev_drops[KS_DROP_MAP_FULL]));
 	}

@@ -24,10 +24,15 @@ rows = [r for r in d["rows"] if r["pid"] in want]
 print(len(rows), min([r["runq"]["p50"] for r in rows] or [0]),
       min([r["preempt"] for r in rows] or [0]), d["all"]["count"],
       int(all(k in d["all"] for k in ("unit", "count", "p50", "p90", "p99", "max", "buckets"))),
-      d.get("clock"), sum(r["runq"]["sum"] for r in rows) * 1000 / d["duration_s"])
+      d.get("clock"), sum(r["runq"]["sum"] for r in rows) * 1000 / d["duration_s"],
+      sum(r["runq"]["count"] for r in d["rows"]))
 PY
 )
-read -r nrows p50 preempt count keys clock rate <<< "$out"
+read -r nrows p50 preempt count keys clock rate rowsum <<< "$out"
+# A wait is counted once in BPF, in its row (the system-wide histogram is
+# their sum, plus the waits no row could hold: none here).
+ks_check "system-wide count = the rows' counts summed" "$([ "$count" = "$rowsum" ] && [ "$count" -gt 0 ]; echo $?)" \
+	"system-wide $count, rows $rowsum"
 ks_check "pinned spinners: a row for each of the 4 processes" "$([ "$nrows" = 4 ]; echo $?)" \
 	"expected 4 rows, saw $nrows"
 ks_check "pinned spinners: p50 run-queue latency >= 1 ms for each" \
