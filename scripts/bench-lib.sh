@@ -22,17 +22,23 @@ median() { printf "%s\n" "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1
 # paired WORKLOAD SECS REPS -- OBSERVER...: the workload's rate without and
 # with the observer, REPS pairs run back to back, in ABBA order (A first in
 # odd pairs, B first in even ones) so a slow drift of the machine does not
-# favour either side. Prints "base_median observed_median ratio_of_medians
-# median_of_pair_ratios": the last is what one pair of runs shows, taken on
-# the same machine state; on a shared VM it moves less than the first.
+# favour either side. Both sides go through the same steps: a process is
+# started, given WARM seconds, the workload runs, the process is stopped;
+# unobserved, that process is "sleep". (Without that, a run after the
+# observer's 1.5 s warm-up followed an idle machine and the unobserved one a
+# busy one: "sleep" as the observer measured 0.952 over 21 pairs of
+# ping-pong, as much as the tracers did.) Prints "base_median
+# observed_median ratio_of_medians median_of_pair_ratios": the last is what
+# one pair of runs shows, taken on the same machine state; on a shared VM it
+# moves less than the first.
 paired() {
-	local wl=$1 secs=$2 reps=$3 i op b o base=() obs=() ratios=()
+	local wl=$1 secs=$2 reps=$3 i op r b o base=() obs=() ratios=()
 	shift 4
-	observed_run() {
+	run_with() {	# OBSERVER... -> the workload's rate while it runs, in $r
 		"$@" > /dev/null 2>&1 &
 		op=$!
 		sleep "${WARM:-1.5}"
-		o=$("$wl" "$secs" 2> /dev/null)
+		r=$("$wl" "$secs" 2> /dev/null)
 		kill -INT $op 2> /dev/null
 		sleep 0.3
 		kill -KILL $op 2> /dev/null
@@ -40,11 +46,11 @@ paired() {
 	}
 	for i in $(seq "$reps"); do
 		if [ $((i % 2)) = 1 ]; then
-			b=$("$wl" "$secs" 2> /dev/null)
-			observed_run "$@"
+			run_with sleep 1000; b=$r
+			run_with "$@"; o=$r
 		else
-			observed_run "$@"
-			b=$("$wl" "$secs" 2> /dev/null)
+			run_with "$@"; o=$r
+			run_with sleep 1000; b=$r
 		fi
 		base+=("$b") obs+=("$o")
 		ratios+=("$(awk -v b="$b" -v o="$o" 'BEGIN { printf "%.4f", (b > 0 ? o / b : 0) }')")

@@ -11,7 +11,8 @@
 #   unobserved ping-pong alone moves 50-72k round trips/s between runs).
 # A case is "WORKLOAD|LABEL|TARGET|OBSERVER COMMAND": add rows to CASES
 # (the syscall collectors add theirs on the sysc workload).
-# REPS=N (default 15), SECS=S per run (default 1), ONLY=WORKLOAD. Then the
+# REPS=N (default 15), SECS=S per run (default 1), ONLY=WORKLOAD, MATCH=RE
+# (rows whose label matches, with the floors and "sleep"). Then the
 # BPF run time per event (bpf_stats), which other load on a shared machine
 # does not move the way it moves throughput ratios (seen: +-0.2 between runs
 # with a load average of 5 on 2 CPUs). Ends with what kscope counted as lost
@@ -29,7 +30,9 @@ make -C "$ROOT" -s build/bpf/bench_floor.skel.h &&
 	gcc -O2 -g -I"$ROOT/build/bpf" "$ROOT/scripts/bench-floor.c" -lbpf -o "$BENCH/bench-floor" ||
 	exit 1
 
+# "sleep" as the observer is the method's own error: its RATIO is noise.
 CASES=(
+	"pingpong|none (sleep): the method's error||sleep 1000"
 	"pingpong|empty BPF sched_switch (floor)||$BENCH/bench-floor sched"
 	"pingpong|kscope offcpu (stacks)|0.85|$KSCOPE offcpu -f folded"
 	"pingpong|kscope offcpu --stack-min-us 0||$KSCOPE offcpu -f folded --stack-min-us 0"
@@ -38,6 +41,7 @@ CASES=(
 	"pingpong|kscope runqlat|0.97|$KSCOPE runqlat"
 	"pingpong|kscope runqlat --wakeup-clock||$KSCOPE runqlat --wakeup-clock"
 	"pingpong|libbpf-tools runqlat||/usr/sbin/runqlat"
+	"sysc|none (sleep): the method's error||sleep 1000"
 	"sysc|empty BPF enter/exit (floor)||$BENCH/bench-floor"
 	"sysc|kscope syscalls|floor-0.05|$KSCOPE syscalls"
 	"sysc|kscope syscalls --exact-timing||$KSCOPE syscalls --exact-timing"
@@ -51,6 +55,8 @@ printf "  %-10s %-32s %10s %10s %8s %7s %s\n" WORKLOAD OBSERVER BASE OBSERVED ME
 for c in "${CASES[@]}"; do
 	IFS='|' read -r wl label target cmd <<< "$c"
 	[ -n "$ONLY" ] && [ "$wl" != "$ONLY" ] && continue	# ONLY=sysc: one workload's rows
+	# MATCH=RE: only the rows whose label matches (and the floors, for "floor-X")
+	[ -n "$MATCH" ] && ! [[ "$label" =~ $MATCH|floor\)|sleep ]] && continue
 	# shellcheck disable=SC2086 # the observer command is split on purpose
 	read -r base obs medratio ratio < <(paired "$BENCH/$wl" "$SECS" "$REPS" -- $cmd)
 	verdict=
@@ -102,6 +108,7 @@ if [ "${COST:-1}" = 1 ]; then
 	for c in "${CASES[@]}"; do
 		IFS='|' read -r wl label target cmd <<< "$c"
 		[ "$wl" = pingpong ] || continue
+		[ -n "$MATCH" ] && ! [[ "$label" =~ $MATCH|floor\) ]] && continue
 		echo "  $label"
 		# shellcheck disable=SC2086
 		prog_cost $cmd
