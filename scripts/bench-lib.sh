@@ -28,9 +28,11 @@ median() { printf "%s\n" "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1
 # observer's 1.5 s warm-up followed an idle machine and the unobserved one a
 # busy one: "sleep" as the observer measured 0.952 over 21 pairs of
 # ping-pong, as much as the tracers did.) Prints "base_median
-# observed_median ratio_of_medians median_of_pair_ratios": the last is what
-# one pair of runs shows, taken on the same machine state; on a shared VM it
-# moves less than the first.
+# observed_median ratio_of_medians median_of_pair_ratios ci95": the median
+# of pair ratios is what one pair of runs shows, taken on the same machine
+# state (on a shared VM it moves less than the ratio of medians), ci95 the
+# interval of their geometric mean. RAW=FILE appends the pair ratios, to
+# pool runs.
 paired() {
 	local wl=$1 secs=$2 reps=$3 i op r b o base=() obs=() ratios=()
 	shift 4
@@ -58,5 +60,18 @@ paired() {
 	b=$(median "${base[@]}")
 	o=$(median "${obs[@]}")
 	echo "$b $o $(awk -v b="$b" -v o="$o" 'BEGIN { printf "%.3f", o / b }')" \
-	     "$(median "${ratios[@]}" | awk '{ printf "%.3f", $1 }')"
+	     "$(median "${ratios[@]}" | awk '{ printf "%.3f", $1 }')" \
+	     "$(printf "%s\n" "${ratios[@]}" | ci95)"
+	[ -n "$RAW" ] && printf "%s\n" "${ratios[@]}" >> "$RAW"
+	return 0
+}
+
+# ci95: pair ratios on stdin -> "LO-HI", the 95% interval of their geometric
+# mean (mean of the logs +- 1.96 standard errors): where the true ratio lies
+# given this run's spread, the figure that says whether a target is shown.
+ci95() {
+	awk '$1 > 0 { l = log($1); s += l; q += l * l; n++ }
+	     END { if (n < 2) { print "-"; exit }
+		   m = s / n; v = (q - n * m * m) / (n - 1); e = 1.96 * sqrt(v > 0 ? v / n : 0)
+		   printf "%.3f-%.3f", exp(m - e), exp(m + e) }'
 }

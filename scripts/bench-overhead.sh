@@ -8,7 +8,9 @@
 #   and their ratio (MEDRATIO), and the median of the pairs' ratios (RATIO,
 #   judged against the target: each pair sees one machine state, where the
 #   medians of either side come from different minutes; on this VM the
-#   unobserved ping-pong alone moves 50-72k round trips/s between runs).
+#   unobserved ping-pong alone moves 50-72k round trips/s between runs),
+#   and CI95, the 95% interval of the pairs' geometric mean: a target inside
+#   it is neither shown met nor missed by this run; add REPS.
 # A case is "WORKLOAD|LABEL|TARGET|OBSERVER COMMAND": add rows to CASES
 # (the syscall collectors add theirs on the sysc workload).
 # REPS=N (default 15), SECS=S per run (default 1), ONLY=WORKLOAD, MATCH=RE
@@ -50,15 +52,15 @@ CASES=(
 )
 
 echo "== overhead: throughput observed/unobserved (median of $REPS x ${SECS}s, interleaved)"
-printf "  %-10s %-32s %10s %10s %8s %7s %s\n" WORKLOAD OBSERVER BASE OBSERVED MEDRATIO RATIO \
-	TARGET
+printf "  %-10s %-32s %10s %10s %8s %7s %-11s %s\n" WORKLOAD OBSERVER BASE OBSERVED MEDRATIO \
+	RATIO CI95 TARGET
 for c in "${CASES[@]}"; do
 	IFS='|' read -r wl label target cmd <<< "$c"
 	[ -n "$ONLY" ] && [ "$wl" != "$ONLY" ] && continue	# ONLY=sysc: one workload's rows
 	# MATCH=RE: only the rows whose label matches (and the floors, for "floor-X")
 	[ -n "$MATCH" ] && ! [[ "$label" =~ $MATCH|floor\)|sleep ]] && continue
 	# shellcheck disable=SC2086 # the observer command is split on purpose
-	read -r base obs medratio ratio < <(paired "$BENCH/$wl" "$SECS" "$REPS" -- $cmd)
+	read -r base obs medratio ratio ci < <(paired "$BENCH/$wl" "$SECS" "$REPS" -- $cmd)
 	verdict=
 	# "floor-X": within X of the floor case's ratio measured above
 	[ "$label" = "empty BPF enter/exit (floor)" ] && floor=$ratio
@@ -66,8 +68,8 @@ for c in "${CASES[@]}"; do
 		target=$(awk -v f="${floor:-1}" -v d="${target#floor-}" 'BEGIN { printf "%.3f", f - d }')
 	[ -n "$target" ] && verdict=">= $target $(awk -v r="$ratio" -v t="$target" \
 		'BEGIN { print (r >= t) ? "ok" : "MISSED" }')"
-	printf "  %-10s %-32s %10s %10s %8s %7s %s\n" "$wl" "$label" "$base" "$obs" "$medratio" \
-		"$ratio" "$verdict"
+	printf "  %-10s %-32s %10s %10s %8s %7s %-11s %s\n" "$wl" "$label" "$base" "$obs" \
+		"$medratio" "$ratio" "$ci" "$verdict"
 done
 
 # Throughput ratios on a shared 2-CPU VM are noisy; the kernel's own
