@@ -149,7 +149,6 @@ err:
 	return NULL;
 }
 
-/* h -= prev, then prev = the cumulative value; the kernel side never resets */
 /* h -= prev: buckets, count and sum of a cumulative histogram */
 static void hist_sub(struct ks_hist *h, const struct ks_hist *prev)
 {
@@ -171,6 +170,7 @@ static void hist_max_from_buckets(struct ks_hist *h)
 			h->max_ns = ks_hist_slot_hi(i) - 1;
 }
 
+/* h -= prev, then prev = the cumulative value; the kernel side never resets */
 static void hist_delta(struct ks_hist *h, struct ks_hist *prev)
 {
 	struct ks_hist cur = *h;
