@@ -75,18 +75,20 @@ done
 # Throughput ratios on a shared 2-CPU VM are noisy; the kernel's own
 # accounting of BPF program run time is not: ns per program run under the
 # same ping-pong, pinned to one CPU, for each observer that runs BPF.
-prog_cost() {	# OBSERVER... -> "name runs ns/run" lines for its programs
-	local op
+bpf_window() {	# pin|free OBSERVER... -> "name runs ns" of its programs over a 2 s ping-pong, then "rate R"
+	local op pin=$1 rate
+	shift
 	bpftool prog show -j > "$BENCH/p0.json"
-	"$@" > /dev/null 2>&1 &
+	"$@" > /dev/null 2>&1 < /dev/null &
 	op=$!
 	sleep 1.5
-	taskset -c 1 "$BENCH/pingpong" 2 > /dev/null &
-	sleep 0.3
 	bpftool prog show -j > "$BENCH/p1.json"
-	sleep 1.4
+	if [ "$pin" = pin ]; then
+		rate=$(taskset -c 1 "$BENCH/pingpong" 2)
+	else
+		rate=$("$BENCH/pingpong" 2)
+	fi
 	bpftool prog show -j > "$BENCH/p2.json"
-	wait $!
 	kill -INT $op; sleep 0.3; kill -KILL $op 2>/dev/null; wait $op 2>/dev/null
 	python3 - "$BENCH" <<'PY'
 import json, sys
@@ -99,75 +101,53 @@ for p in json.load(open(d + "/p2.json")):
         continue
     n = p["run_cnt"] - q.get("run_cnt", 0)
     if n > 1000:
-        print("      %-16s %8d runs %6.0f ns/run" % (p.get("name", "?"), n,
-              (p["run_time_ns"] - q.get("run_time_ns", 0)) / n))
+        print(p.get("name", "?"), n, p["run_time_ns"] - q.get("run_time_ns", 0))
 PY
+	echo rate "$rate"
 }
-if [ "${COST:-1}" = 1 ]; then
-	echo "== BPF cost per event under pingpong pinned to CPU 1 (bpf_stats)"
-	old_stats=$(sysctl -n kernel.bpf_stats_enabled)
-	sysctl -qw kernel.bpf_stats_enabled=1
+# The ping-pong rows the cost sections measure: those that run BPF, as MATCH picks them.
+pp_rows() {	# -> "label|command" lines
+	local c wl label target cmd
 	for c in "${CASES[@]}"; do
 		IFS='|' read -r wl label target cmd <<< "$c"
-		[ "$wl" = pingpong ] || continue
+		[ "$wl" = pingpong ] && [[ ! "$label" =~ sleep ]] || continue
 		[ -n "$MATCH" ] && ! [[ "$label" =~ $MATCH|floor\) ]] && continue
+		echo "$label|$cmd"
+	done
+}
+if [ "${COST:-1}" = 1 ]; then
+	old_stats=$(sysctl -n kernel.bpf_stats_enabled)
+	sysctl -qw kernel.bpf_stats_enabled=1
+	echo "== BPF cost per event under pingpong pinned to CPU 1 (bpf_stats)"
+	while IFS='|' read -r label cmd; do
 		echo "  $label"
 		# shellcheck disable=SC2086
-		prog_cost $cmd
-	done
-	sysctl -qw kernel.bpf_stats_enabled="$old_stats"
-fi
+		bpf_window pin $cmd | awk '$1 != "rate" {
+			printf "      %-16s %8d runs %6.0f ns/run\n", $1, $2, $3 / $2 }'
+	done < <(pp_rows)
 
-# The programs' own time on unpinned ping-pong, as the throughput rows run
-# it: BPF run time per round trip (bpf_stats), less what the empty program's
-# runs show (the clock reads bpf_stats adds to every run, and the attach cost
-# the floor row already shows), and its share of the round trip. It leaves
-# out what run time does not show (caches, dispatch of other tracepoints) and
-# counts work off the critical path, but it does not move +-0.03 between runs
-# on this VM as the throughput ratios do.
-rt_cost() {	# OBSERVER... -> "runs ns_total" of its new programs over an unpinned ping-pong, + rate
-	local op rate
-	bpftool prog show -j > "$BENCH/p0.json"
-	"$@" > /dev/null 2>&1 &
-	op=$!
-	sleep 1.5
-	bpftool prog show -j > "$BENCH/p1.json"
-	rate=$("$BENCH/pingpong" 2)
-	bpftool prog show -j > "$BENCH/p2.json"
-	kill -INT $op; sleep 0.3; kill -KILL $op 2>/dev/null; wait $op 2>/dev/null
-	python3 - "$BENCH" "$rate" <<'PY'
-import json, sys
-d = sys.argv[1]
-old = {p["id"] for p in json.load(open(d + "/p0.json"))}
-a = {p["id"]: p for p in json.load(open(d + "/p1.json"))}
-runs = ns = 0
-for p in json.load(open(d + "/p2.json")):
-    q = a.get(p["id"])
-    if p["id"] in old or not q or "run_cnt" not in p:
-        continue
-    runs += p["run_cnt"] - q.get("run_cnt", 0)
-    ns += p["run_time_ns"] - q.get("run_time_ns", 0)
-print(runs, ns, sys.argv[2])
-PY
-}
-if [ "${COST:-1}" = 1 ]; then
+	# The programs' own time on unpinned ping-pong, as the throughput rows
+	# run it: BPF run time per round trip, less what the empty program's
+	# runs show (the clock reads bpf_stats adds to every run, and the
+	# attach cost the floor row already shows), and its share of the
+	# round trip. It leaves out what run time does not show (caches,
+	# dispatch of other tracepoints) and counts work off the critical path,
+	# but it does not move +-0.03 between runs on this VM as the throughput
+	# ratios do.
+	total() { awk '$1 == "rate" { r = $2; next } { n += $2; t += $3 } END { print n + 0, t + 0, r }'; }
 	echo "== BPF time per round trip of unpinned ping-pong, less the empty program's per run (bpf_stats)"
 	printf "  %-32s %8s %9s %9s %s\n" OBSERVER "RUNS/RT" "NS/RT" "RT NS" "SHARE"
-	old_stats=$(sysctl -n kernel.bpf_stats_enabled)
-	sysctl -qw kernel.bpf_stats_enabled=1
-	read -r fruns fns _ < <(rt_cost "$BENCH/bench-floor" sched)
+	read -r fruns fns _ < <(bpf_window free "$BENCH/bench-floor" sched | total)
 	per_run=$(awk -v r="$fruns" -v n="$fns" 'BEGIN { printf "%.1f", r ? n / r : 0 }')
-	for c in "${CASES[@]}"; do
-		IFS='|' read -r wl label target cmd <<< "$c"
-		[ "$wl" = pingpong ] && [[ ! "$label" =~ floor\)|sleep ]] || continue
-		[ -n "$MATCH" ] && ! [[ "$label" =~ $MATCH|floor\) ]] && continue
+	while IFS='|' read -r label cmd; do
+		[[ "$label" =~ floor\) ]] && continue
 		# shellcheck disable=SC2086
-		read -r runs ns rate < <(rt_cost $cmd)
+		read -r runs ns rate < <(bpf_window free $cmd | total)
 		[ "${runs:-0}" -gt 0 ] || continue
 		awk -v l="$label" -v r="$runs" -v n="$ns" -v q="$rate" -v f="$per_run" 'BEGIN {
 			rt = 2 * q; c = (n - f * r) / rt; if (c < 0) c = 0; t = 1e9 / q
 			printf "  %-32s %8.2f %9.0f %9.0f %5.1f%%\n", l, r / rt, c, t, 100 * c / t }'
-	done
+	done < <(pp_rows)
 	sysctl -qw kernel.bpf_stats_enabled="$old_stats"
 fi
 
