@@ -5,18 +5,22 @@
  * plus the helpers that turn them into BPF filter state: cgroup path ->
  * cgroup v2 id, and the pid filter map.
  *
- * A front end merges KS_COLLECT_SHORTOPTS / KS_COLLECT_LONGOPTS into its own
- * getopt_long tables and hands every option to ks_collect_parse_opt() first:
+ * A front end (tools/<name>.c) puts KS_COLLECT_SHORTOPTS / KS_COLLECT_LONGOPTS
+ * in its getopt tables and reads its options with ks_cmd_getopt()
+ * (tools/cmd.h), which hands the shared ones to ks_collect_parse_opt(); then
+ * ks_collect_finish() (resolves --cgroup), the collector's open, and
+ * ks_collect_run() with the collector's read and print:
  *
- *	while ((c = getopt_long(argc, argv, KS_COLLECT_SHORTOPTS "m:", opts, NULL)) != -1) {
- *		err = ks_collect_parse_opt(c, optarg, &co);
- *		if (err == 0)
- *			continue;
- *		if (err != -ENOENT)
- *			return ks_collect_exit_code(err);
+ *	optind = 1;
+ *	while ((c = ks_cmd_getopt(cmd, argc, argv, KS_COLLECT_SHORTOPTS "m", opts,
+ *				  &o.co, &rc)) != -1)
  *		switch (c) { ...own options... }
- *	}
- *	if (ks_collect_finish(&co)) return KS_EXIT_FAIL;   (resolves --cgroup)
+ *	if (rc >= 0)
+ *		return rc;
+ *	if (ks_collect_finish(&o.co))
+ *		return KS_EXIT_FAIL;
+ *	o.c = ks_<name>__open(...);
+ *	ret = ks_collect_run(&(struct ks_collect_cmd){ .co = &o.co, .read = .., ... });
  */
 #ifndef KS_COLLECT_H
 #define KS_COLLECT_H
@@ -85,8 +89,8 @@ int ks_collect_finish(struct ks_collect_opts *o);
  */
 int ks_cgroup_id(const char *path, __u64 *id);
 
-/* Fill a BPF hash map (key __u32 tgid, value __u8) with the -p pids. */
-int ks_collect_set_pids(int map_fd, const struct ks_collect_opts *o);
+/* Fill a BPF hash map (key __u32 tgid, value __u8) with the -p pids (message printed). */
+int ks_collect_set_pids(int map_fd, const __u32 *pids, int npids);
 
 /*
  * The tracepoint attach kind a collector should use: ks_tp_best(), unless
@@ -111,6 +115,38 @@ int ks_collect_loop(const struct ks_collect_opts *o, int (*report)(void *ctx, bo
  */
 int ks_collect_loop_poll(const struct ks_collect_opts *o, int (*report)(void *ctx, bool last),
 			 int (*poll)(void *ctx, int timeout_ms), void *ctx);
+
+/*
+ * A collector command once its options are parsed, as ks_collect_run()
+ * drives it. At every report the model is emptied and its interval closed,
+ * then @read fills it from the collector (-errno ends the run) and
+ * @print_json (--json) or @print_text (any other output) writes it.
+ * @poll drains ring buffers between checks (NULL: none).
+ */
+struct ks_model;
+struct ks_collect_cmd {
+	const struct ks_collect_opts *co;
+	const char *name;	/* the collector, for errors: "biolat" */
+	/* not with --json: */
+	const char *tracing;	/* stderr banner "Tracing <tracing>..."; NULL: none */
+	bool blank_between;	/* a blank line between two reports */
+	int (*read)(void *ctx, struct ks_model *m, double secs);
+	int (*print_text)(void *ctx, FILE *f, struct ks_model *m, double secs);
+	int (*print_json)(void *ctx, FILE *f, struct ks_model *m, double secs);	/* --json */
+	int (*poll)(void *ctx, int timeout_ms);
+	void *ctx;
+};
+
+/*
+ * The rest of the command: the model, -o FILE (complete or left as
+ * FILE.incomplete), the banner and the run loop. Returns its exit code.
+ */
+int ks_collect_run(const struct ks_collect_cmd *cmd);
+
+/* What a report could not see: "LOST: N events", "unavailable: SIGNAL: REASON" lines. */
+void ks_collect_gaps_text(FILE *f, const struct ks_model *m);
+/* The same in JSON: ,"lost":N,"unavailable":[{"signal":..,"reason":..}] */
+void ks_collect_gaps_json(FILE *f, const struct ks_model *m);
 
 /* With -p: is any target still alive? (true without -p) */
 bool ks_collect_alive(const struct ks_collect_opts *o);

@@ -61,6 +61,14 @@ int ks_export(FILE *f, const struct ks_profile *p, enum ks_export_fmt fmt,
 	      const struct ks_export_opts *opts);
 
 /*
+ * A profile's accounting as a JSON object, its event count under @events
+ * ("samples", "waits", "periods"): {"samples":N,"lost":N,...,"notes":".."}.
+ */
+void ks_accounting_json(FILE *f, const struct ks_accounting *a, const char *events);
+/* A stack's frame names as a JSON array, leaf first: ["f","g",..] */
+void ks_stack_frames_json(FILE *f, const struct ks_stack *s);
+
+/*
  * The compact stack set: functions (name, kind, module) numbered once,
  * stacks as arrays of function ids, each with a value and, for
  * differential graphs, a base value.

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "ks_types.h"
 #include "ks_procs.h"
 #include "ks_profile.h"
@@ -125,6 +126,8 @@ struct ks_disk_row *ks_model__disk(struct ks_model *m, uint32_t dev);
  * Returns the interval's length in seconds.
  */
 double ks_model__close_interval(struct ks_model *m, uint64_t *tlast);
+/* Unavailable signals as a JSON array: [{"signal":..,"reason":..},...] */
+void ks_gaps_json(FILE *f, const struct ks_gap *gaps, size_t n);
 /* Record an unavailable signal (deduplicated by name). */
 void ks_model__gap(struct ks_model *m, const char *signal, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -117,6 +117,11 @@ int ks_grow(void **arr, size_t *cap, size_t need, size_t size, size_t first);
 void ks_bump_memlock(void);
 /* libbpf prints only with -vv; its warnings otherwise go through ks_info. */
 void ks_libbpf_setup(void);
+/*
+ * Before a collector loads BPF: the privileges (message printed), libbpf's
+ * setup and RLIMIT_MEMLOCK. 0, or -EPERM with errno set.
+ */
+int ks_bpf_prepare(void);
 
 /* Read a whole small file (procfs, sysfs). NUL-terminated; free() it. */
 char *ks_read_file(const char *path, size_t *len);

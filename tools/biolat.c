@@ -8,7 +8,6 @@
 #include "ks_biolat.h"
 #include "ks_collect.h"
 #include "ks_hist.h"
-#include "ks_io_out.h"
 #include "ks_model.h"
 #include "ks_util.h"
 
@@ -42,6 +41,7 @@ struct bopts {
 	struct ks_collect_opts co;
 	unsigned long top;
 	bool ms;
+	struct ks_biolat *c;
 };
 
 static int cmp_row(const void *a, const void *b)
@@ -63,9 +63,10 @@ static const char *dev_name(const struct ks_model *m, uint32_t dev, char *buf, s
 	return buf;
 }
 
-static void print_text(FILE *f, struct ks_model *m, struct ks_biolat *c,
-		       const struct bopts *o, double secs)
+static int print_text(void *ctx, FILE *f, struct ks_model *m, double secs)
 {
+	const struct bopts *o = ctx;
+	struct ks_biolat *c = o->c;
 	struct ks_bio_row *rows;
 	char title[160], nb[32], b[3][32];
 	size_t i, n;
@@ -104,12 +105,14 @@ static void print_text(FILE *f, struct ks_model *m, struct ks_biolat *c,
 			dev_name(m, r->dev, nb, sizeof(nb)), opname[r->op % 3],
 			(unsigned long long)r->lat.count, r->bytes / 1024.0, b[0], b[1], b[2]);
 	}
-	ks_io_gaps_text(f, m);
+	ks_collect_gaps_text(f, m);
+	return 0;
 }
 
-static void print_json(FILE *f, struct ks_model *m, struct ks_biolat *c,
-		       const struct bopts *o, double secs)
+static int print_json(void *ctx, FILE *f, struct ks_model *m, double secs)
 {
+	const struct bopts *o = ctx;
+	struct ks_biolat *c = o->c;
 	struct ks_bio_row *rows;
 	char nb[32];
 	size_t i, n;
@@ -150,39 +153,14 @@ static void print_json(FILE *f, struct ks_model *m, struct ks_biolat *c,
 		fputc('}', f);
 	}
 	fputc(']', f);
-	ks_io_gaps_json(f, m);
+	ks_collect_gaps_json(f, m);
 	fprintf(f, "}\n");
+	return 0;
 }
 
-struct run_state {
-	struct ks_biolat *c;
-	struct ks_model *m;
-	const struct bopts *o;
-	FILE *f;
-	uint64_t tlast;
-	int n;
-};
-
-static int report(void *ctx, bool last)
+static int read_maps(void *ctx, struct ks_model *m, double secs)
 {
-	struct run_state *st = ctx;
-	struct ks_model *m = st->m;
-	double secs;
-
-	ks_model__reset(m);
-	secs = ks_model__close_interval(m, &st->tlast);
-	if (ks_biolat__read(st->c, m)) {
-		ks_err("cannot read the biolat maps");
-		return -EIO;
-	}
-	if (!st->o->co.json && st->n++)
-		fputc('\n', st->f);
-	if (st->o->co.json)
-		print_json(st->f, m, st->c, st->o, secs);
-	else
-		print_text(st->f, m, st->c, st->o, secs);
-	fflush(st->f);
-	return 0;
+	return ks_biolat__read(((struct bopts *)ctx)->c, m);
 }
 
 static int cmd_biolat(int argc, char **argv)
@@ -197,19 +175,10 @@ static int cmd_biolat(int argc, char **argv)
 	const struct ks_cmd *cmd = ks_cmd_find("biolat");
 	struct bopts o = { .co.sz = sizeof(o.co), .top = 10 };
 	struct ks_biolat_opts bo = { .sz = sizeof(bo) };
-	struct ks_biolat *c = NULL;
-	struct ks_model *m = NULL;
-	struct ks_output out = {};
-	struct run_state st = {};
-	int ch, err, ret = KS_EXIT_FAIL;
+	int ch, rc, ret;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, KS_COLLECT_SHORTOPTS "mh", opts, NULL)) != -1) {
-		err = ks_collect_parse_opt(ch, optarg, &o.co);
-		if (!err)
-			continue;
-		if (err != -ENOENT)
-			return ks_collect_exit_code(err);
+	while ((ch = ks_cmd_getopt(cmd, argc, argv, KS_COLLECT_SHORTOPTS "mh", opts, &o.co, &rc)) != -1) {
 		switch (ch) {
 		case 'm':
 			o.ms = true;
@@ -218,15 +187,12 @@ static int cmd_biolat(int argc, char **argv)
 			if (ks_parse_uint(optarg, "--top", 1, 1000000, &o.top))
 				return KS_EXIT_USAGE;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
 		default:
 			return ks_usage_error(cmd, "invalid option");
 		}
 	}
-	if (optind < argc)
-		return ks_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	if (rc >= 0)
+		return rc;
 	if (o.co.threads)
 		return ks_usage_error(cmd, "-T is not supported: I/O rows are per process");
 	if (ks_collect_finish(&o.co))
@@ -236,29 +202,14 @@ static int cmd_biolat(int argc, char **argv)
 	bo.cgroup_id = o.co.cgroup_id;
 
 	ks_setup_signals();
-	c = ks_biolat__open(&bo);
-	if (!c)
+	o.c = ks_biolat__open(&bo);
+	if (!o.c)
 		return KS_EXIT_FAIL;
-	m = ks_model__new();
-	if (!m)
-		goto cleanup;
-	if (o.co.output && ks_output_open(&out, o.co.output))
-		goto cleanup;
-	if (!o.co.json)
-		fprintf(stderr, "Tracing block I/O%s... Hit Ctrl-C to end.\n",
-			o.co.npids ? " of the given processes" : "");
-	st.c = c;
-	st.m = m;
-	st.o = &o;
-	st.f = out.f ? out.f : stdout;
-	st.tlast = ks_now_ns();
-	if (ks_collect_loop(&o.co, report, &st))
-		goto cleanup;
-	ret = 0;
-cleanup:
-	if (o.co.output && ks_output_close(&out, ret == 0))
-		ret = KS_EXIT_FAIL;
-	ks_model__free(m);
-	ks_biolat__free(c);
+	ret = ks_collect_run(&(struct ks_collect_cmd){
+		.co = &o.co, .name = "biolat", .tracing = "block I/O",
+		.blank_between = true, .read = read_maps, .print_text = print_text,
+		.print_json = print_json, .ctx = &o,
+	});
+	ks_biolat__free(o.c);
 	return ret;
 }

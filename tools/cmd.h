@@ -32,4 +32,15 @@ int ks_usage_error(const struct ks_cmd *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 const struct ks_cmd *ks_cmd_find(const char *name);
 
+struct ks_collect_opts;
+/*
+ * getopt_long for a collector front end: the shared options (ks_collect.h)
+ * are taken here, and so are -h/--help (usage on stdout), an unknown option
+ * and a stray argument. Returns the next of the command's own options, or
+ * -1 when none is left: then *rc is -1 if the command goes on, else the
+ * exit code it returns now. The caller sets optind = 1 first.
+ */
+int ks_cmd_getopt(const struct ks_cmd *cmd, int argc, char **argv, const char *shortopts,
+		  const struct option *longopts, struct ks_collect_opts *co, int *rc);
+
 #endif /* KS_CMD_H */

@@ -288,10 +288,8 @@ int ks_funclat_main(const struct ks_cmd *cmd, enum ks_fl_mode mode, int argc, ch
 	fo.count_only = r.count_only;
 	r.interval_mode = interval > 0;
 
-	if (ks_check_privileges())
+	if (ks_bpf_prepare())
 		return KS_EXIT_FAIL;
-	ks_libbpf_setup();
-	ks_bump_memlock();
 	ks_setup_signals();
 	r.t0 = ks_now_ns() / 1e9;
 	fl = ks_funclat__open(&fo);

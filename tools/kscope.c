@@ -1,14 +1,46 @@
 // SPDX-License-Identifier: GPL-2.0
 /* kscope: dispatch to the subcommands gathered in section "ks_cmds". */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
+#include "ks_collect.h"
 #include "ks_util.h"
 
 extern const struct ks_cmd __start_ks_cmds[];
 extern const struct ks_cmd __stop_ks_cmds[];
+
+int ks_cmd_getopt(const struct ks_cmd *cmd, int argc, char **argv, const char *shortopts,
+		  const struct option *longopts, struct ks_collect_opts *co, int *rc)
+{
+	int ch, err;
+
+	*rc = -1;
+	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		err = ks_collect_parse_opt(ch, optarg, co);
+		if (!err)
+			continue;
+		if (err != -ENOENT) {
+			*rc = ks_collect_exit_code(err);
+			return -1;
+		}
+		if (ch == 'h') {
+			cmd->usage(stdout);
+			*rc = 0;
+			return -1;
+		}
+		if (ch == '?' || ch == ':') {
+			*rc = ks_usage_error(cmd, "invalid option");
+			return -1;
+		}
+		return ch;
+	}
+	if (optind < argc)
+		*rc = ks_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	return -1;
+}
 
 static int cmd_help(int argc, char **argv);
 static void help_usage(FILE *f)

@@ -6,7 +6,7 @@
 
 #include "cmd.h"
 #include "ks_collect.h"
-#include "ks_io_out.h"
+#include "ks_export.h"
 #include "ks_locks.h"
 #include "ks_model.h"
 #include "ks_profile.h"
@@ -45,15 +45,7 @@ struct lopts {
 	struct ks_collect_opts co;
 	unsigned long top;
 	int fmt;
-};
-
-struct run_state {
 	struct ks_locks *c;
-	struct ks_model *m;
-	const struct lopts *o;
-	FILE *f;
-	uint64_t tlast;
-	int n;
 };
 
 static void print_totals(FILE *f, const struct ks_locks *c)
@@ -70,17 +62,18 @@ static void print_totals(FILE *f, const struct ks_locks *c)
 	}
 }
 
-static void print_json(FILE *f, struct run_state *st, double secs)
+static int print_json(void *ctx, FILE *f, struct ks_model *m, double secs)
 {
-	const struct ks_lock_total *t = ks_locks__totals(st->c);
-	const struct ks_profile *p = st->m->locks;
+	const struct lopts *o = ctx;
+	const struct ks_lock_total *t = ks_locks__totals(o->c);
+	const struct ks_profile *p = m->locks;
 	const struct ks_accounting *a = &p->acct;
-	size_t i, j;
+	size_t i;
 	int k, n = 0;
 
 	fprintf(f, "{\"command\":\"locks\",\"duration_s\":%.3f,\"attach\":\"%s\","
 		"\"interrupted\":%s,\"unit\":\"us\",\"kinds\":[", secs,
-		ks_locks__attach_kind(st->c), ks_exiting ? "true" : "false");
+		ks_locks__attach_kind(o->c), ks_exiting ? "true" : "false");
 	for (k = 0; k < KS_LOCK__COUNT; k++) {
 		if (!t[k].count)
 			continue;
@@ -90,72 +83,56 @@ static void print_json(FILE *f, struct run_state *st, double secs)
 			t[k].ns / 1e3);
 	}
 	fprintf(f, "],\"stacks\":[");
-	for (i = 0; i < p->nstacks && i < st->o->top * 10; i++) {
+	for (i = 0; i < p->nstacks && i < o->top * 10; i++) {
 		const struct ks_stack *s = &p->stacks[i];
 
-		fprintf(f, "%s{\"pid\":%u,\"tid\":%u,\"value\":%llu,\"frames\":[", i ? "," : "",
+		fprintf(f, "%s{\"pid\":%u,\"tid\":%u,\"value\":%llu,\"frames\":", i ? "," : "",
 			s->pid, s->tid, (unsigned long long)s->value);
-		for (j = 0; j < s->nframes; j++) {
-			fprintf(f, "%s", j ? "," : "");
-			ks_json_str(f, s->frames[j].name);
-		}
-		fprintf(f, "]}");
+		ks_stack_frames_json(f, s);
+		fputc('}', f);
 	}
-	fprintf(f, "],\"accounting\":{\"waits\":%llu,\"lost\":%llu,\"stack_errors\":%llu,"
-		"\"frames\":%llu,\"frames_unnamed\":%llu,\"user_stacks\":%llu,"
-		"\"user_complete\":%llu,\"notes\":",
-		(unsigned long long)a->samples, (unsigned long long)a->lost,
-		(unsigned long long)a->stack_errors, (unsigned long long)a->frames,
-		(unsigned long long)a->frames_unnamed, (unsigned long long)a->user_stacks,
-		(unsigned long long)a->user_complete);
-	ks_json_str(f, a->notes);
-	fputc('}', f);
-	ks_io_gaps_json(f, st->m);
+	fprintf(f, "],\"accounting\":");
+	ks_accounting_json(f, a, "waits");
+	ks_collect_gaps_json(f, m);
 	fprintf(f, "}\n");
+	return 0;
 }
 
-static int report(void *ctx, bool last)
+static int read_maps(void *ctx, struct ks_model *m, double secs)
 {
-	struct run_state *st = ctx;
-	struct ks_model *m = st->m;
-	double secs;
+	struct lopts *o = ctx;
 	int err;
 
-	ks_model__reset(m);
-	if (m->locks) {
-		ks_profile__free(m->locks);
-		m->locks = NULL;
-	}
-	secs = ks_model__close_interval(m, &st->tlast);
-	err = ks_locks__read(st->c, m);
-	if (err) {
-		ks_err("cannot read the locks maps: %s", strerror(-err));
+	ks_profile__free(m->locks);
+	m->locks = NULL;
+	err = ks_locks__read(o->c, m);
+	if (err)
 		return err;
-	}
 	m->locks->duration_s = secs;
 	ks_profile__sort(m->locks);
-	if (st->o->co.json) {
-		print_json(st->f, st, secs);
-	} else if (st->o->fmt == FMT_FOLDED) {
-		ks_folded_write(st->f, m->locks);
+	return 0;
+}
+
+static int print_text(void *ctx, FILE *f, struct ks_model *m, double secs)
+{
+	const struct lopts *o = ctx;
+
+	if (o->fmt == FMT_FOLDED) {
+		ks_folded_write(f, m->locks);
 		ks_accounting_print(stderr, m->locks);
-		ks_io_gaps_text(stderr, m);
+		ks_collect_gaps_text(stderr, m);
 	} else {
-		if (st->n)
-			fputc('\n', st->f);
-		fprintf(st->f, "Lock waits, %.1f s (%s)%s\n\n", secs,
-			ks_locks__attach_kind(st->c), ks_exiting ? " (interrupted)" : "");
-		print_totals(st->f, st->c);
+		fprintf(f, "Lock waits, %.1f s (%s)%s\n\n", secs,
+			ks_locks__attach_kind(o->c), ks_exiting ? " (interrupted)" : "");
+		print_totals(f, o->c);
 		if (m->locks->nstacks) {
-			fputc('\n', st->f);
-			ks_profile_print_text(st->f, m->locks, st->o->top, st->o->top);
+			fputc('\n', f);
+			ks_profile_print_text(f, m->locks, o->top, o->top);
 		}
-		fputc('\n', st->f);
-		ks_accounting_print(st->f, m->locks);
-		ks_io_gaps_text(st->f, m);
+		fputc('\n', f);
+		ks_accounting_print(f, m->locks);
+		ks_collect_gaps_text(f, m);
 	}
-	st->n++;
-	fflush(st->f);
 	return 0;
 }
 
@@ -174,20 +151,12 @@ static int cmd_locks(int argc, char **argv)
 	const struct ks_cmd *cmd = ks_cmd_find("locks");
 	struct lopts o = { .co.sz = sizeof(o.co), .top = 10 };
 	struct ks_locks_opts lo = { .sz = sizeof(lo) };
-	struct ks_locks *c = NULL;
-	struct ks_model *m = NULL;
-	struct ks_output out = {};
-	struct run_state st = {};
 	unsigned long v;
-	int ch, err, ret = KS_EXIT_FAIL;
+	bool text;
+	int ch, rc, ret;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, KS_COLLECT_SHORTOPTS "UKm:f:h", opts, NULL)) != -1) {
-		err = ks_collect_parse_opt(ch, optarg, &o.co);
-		if (!err)
-			continue;
-		if (err != -ENOENT)
-			return ks_collect_exit_code(err);
+	while ((ch = ks_cmd_getopt(cmd, argc, argv, KS_COLLECT_SHORTOPTS "UKm:f:h", opts, &o.co, &rc)) != -1) {
 		switch (ch) {
 		case 'U':
 			lo.no_kernel = true;
@@ -213,15 +182,12 @@ static int cmd_locks(int argc, char **argv)
 			if (ks_parse_uint(optarg, "--top", 1, 1000000, &o.top))
 				return KS_EXIT_USAGE;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
 		default:
 			return ks_usage_error(cmd, "invalid option");
 		}
 	}
-	if (optind < argc)
-		return ks_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	if (rc >= 0)
+		return rc;
 	if (lo.no_futex && lo.no_kernel)
 		return ks_usage_error(cmd, "-U and -K exclude each other");
 	if (ks_collect_finish(&o.co))
@@ -232,29 +198,15 @@ static int cmd_locks(int argc, char **argv)
 	lo.threads = o.co.threads;
 
 	ks_setup_signals();
-	c = ks_locks__open(&lo);
-	if (!c)
+	o.c = ks_locks__open(&lo);
+	if (!o.c)
 		return KS_EXIT_FAIL;
-	m = ks_model__new();
-	if (!m)
-		goto cleanup;
-	if (o.co.output && ks_output_open(&out, o.co.output))
-		goto cleanup;
-	if (!o.co.json && o.fmt == FMT_TEXT)
-		fprintf(stderr, "Tracing lock waits%s... Hit Ctrl-C to end.\n",
-			o.co.npids ? " of the given processes" : "");
-	st.c = c;
-	st.m = m;
-	st.o = &o;
-	st.f = out.f ? out.f : stdout;
-	st.tlast = ks_now_ns();
-	if (ks_collect_loop(&o.co, report, &st))
-		goto cleanup;
-	ret = 0;
-cleanup:
-	if (o.co.output && ks_output_close(&out, ret == 0))
-		ret = KS_EXIT_FAIL;
-	ks_model__free(m);
-	ks_locks__free(c);
+	text = o.fmt == FMT_TEXT;
+	ret = ks_collect_run(&(struct ks_collect_cmd){
+		.co = &o.co, .name = "locks", .tracing = text ? "lock waits" : NULL,
+		.blank_between = text, .read = read_maps, .print_text = print_text,
+		.print_json = print_json, .ctx = &o,
+	});
+	ks_locks__free(o.c);
 	return ret;
 }

@@ -73,13 +73,9 @@ enum { OPT_WAKERS = 0x2000, OPT_NO_STACKS, OPT_TOP, OPT_KSTACK_MIN, OPT_UNWIND }
 
 struct run_state {
 	struct ks_offcpu *c;
-	struct ks_model *m;
 	const struct ks_collect_opts *co;
 	int fmt;
 	unsigned long top;
-	FILE *f;
-	uint64_t tlast;
-	int n;
 };
 
 static int cmp_task(const void *a, const void *b)
@@ -117,20 +113,11 @@ static void print_tasks_text(FILE *f, struct ks_model *m, unsigned long top)
 	}
 }
 
-static void print_gaps(FILE *f, const struct ks_model *m)
+static int print_json(void *ctx, FILE *f, struct ks_model *m, double secs)
 {
-	size_t i;
-
-	for (i = 0; i < m->ngaps; i++)
-		fprintf(f, "unavailable: %s: %s\n", m->gaps[i].signal, m->gaps[i].reason);
-}
-
-static void print_json(FILE *f, struct run_state *st, double secs)
-{
-	struct ks_model *m = st->m;
+	const struct run_state *st = ctx;
 	const struct ks_profile *p = m->offcpu;
-	const struct ks_accounting *a = &p->acct;
-	size_t i, j;
+	size_t i;
 	int r;
 
 	qsort(m->tasks, m->ntasks, sizeof(*m->tasks), cmp_task);
@@ -159,82 +146,61 @@ static void print_json(FILE *f, struct run_state *st, double secs)
 		fprintf(f, "%s{\"pid\":%u,\"value\":%llu,\"reason\":", i ? "," : "", s->pid,
 			(unsigned long long)s->value);
 		ks_json_str(f, s->nframes > 1 ? s->frames[1].name : "");
-		fprintf(f, ",\"frames\":[");
-		for (j = 0; j < s->nframes; j++) {
-			fprintf(f, "%s", j ? "," : "");
-			ks_json_str(f, s->frames[j].name);
-		}
-		fprintf(f, "]}");
-	}
-	fprintf(f, "],\"accounting\":{\"periods\":%llu,\"lost\":%llu,\"stack_errors\":%llu,"
-		"\"frames\":%llu,\"frames_unnamed\":%llu,\"user_stacks\":%llu,"
-		"\"user_complete\":%llu,\"notes\":",
-		(unsigned long long)a->samples, (unsigned long long)a->lost,
-		(unsigned long long)a->stack_errors, (unsigned long long)a->frames,
-		(unsigned long long)a->frames_unnamed, (unsigned long long)a->user_stacks,
-		(unsigned long long)a->user_complete);
-	ks_json_str(f, a->notes);
-	fprintf(f, "},\"lost\":%llu,\"unavailable\":[", (unsigned long long)m->lost);
-	for (i = 0; i < m->ngaps; i++) {
-		fprintf(f, "%s{\"signal\":", i ? "," : "");
-		ks_json_str(f, m->gaps[i].signal);
-		fprintf(f, ",\"reason\":");
-		ks_json_str(f, m->gaps[i].reason);
+		fprintf(f, ",\"frames\":");
+		ks_stack_frames_json(f, s);
 		fputc('}', f);
 	}
-	fprintf(f, "]}\n");
+	fprintf(f, "],\"accounting\":");
+	ks_accounting_json(f, &p->acct, "periods");
+	ks_collect_gaps_json(f, m);
+	fprintf(f, "}\n");
+	return 0;
 }
 
-static int report(void *ctx, bool last)
+static int read_maps(void *ctx, struct ks_model *m, double secs)
 {
 	struct run_state *st = ctx;
-	struct ks_model *m = st->m;
-	double secs;
 	int err;
 
-	ks_model__reset(m);
-	if (m->offcpu) {
-		ks_profile__free(m->offcpu);
-		m->offcpu = NULL;
-	}
-	secs = ks_model__close_interval(m, &st->tlast);
+	ks_profile__free(m->offcpu);
+	m->offcpu = NULL;
 	err = ks_offcpu__read(st->c, m);
-	if (err) {
-		ks_err("cannot read the offcpu maps: %s", strerror(-err));
+	if (err)
 		return err;
-	}
 	m->offcpu->duration_s = secs;
 	ks_profile__sort(m->offcpu);
-	if (st->co->json) {
-		print_json(st->f, st, secs);
-	} else if (st->fmt != FMT_TEXT) {
+	return 0;
+}
+
+static int print_text(void *ctx, FILE *f, struct ks_model *m, double secs)
+{
+	const struct run_state *st = ctx;
+	int err;
+
+	if (st->fmt != FMT_TEXT) {
 		struct ks_export_opts eo = { .sz = sizeof(eo), .title = "Off-CPU Time" };
 
-		err = ks_export(st->f, m->offcpu, st->fmt, &eo);
+		err = ks_export(f, m->offcpu, st->fmt, &eo);
 		if (err) {
 			ks_err("cannot write the %s output: %s", ks_export_fmt_name(st->fmt),
 			       strerror(-err));
 			return err;
 		}
 		ks_accounting_print(stderr, m->offcpu);
-		print_gaps(stderr, m);
+		ks_collect_gaps_text(stderr, m);
 	} else {
-		if (st->n)
-			fputc('\n', st->f);
-		fprintf(st->f, "Off-CPU time, %.1f s (%s, %s clock)%s\n\n", secs,
+		fprintf(f, "Off-CPU time, %.1f s (%s, %s clock)%s\n\n", secs,
 			ks_offcpu__attach_kind(st->c), ks_offcpu__clock(st->c),
 			ks_exiting ? " (interrupted)" : "");
-		print_tasks_text(st->f, m, st->top);
+		print_tasks_text(f, m, st->top);
 		if (m->offcpu->nstacks) {
-			fputc('\n', st->f);
-			ks_profile_print_text(st->f, m->offcpu, st->top, st->top);
+			fputc('\n', f);
+			ks_profile_print_text(f, m->offcpu, st->top, st->top);
 		}
-		fputc('\n', st->f);
-		ks_accounting_print(st->f, m->offcpu);
-		print_gaps(st->f, m);
+		fputc('\n', f);
+		ks_accounting_print(f, m->offcpu);
+		ks_collect_gaps_text(f, m);
 	}
-	st->n++;
-	fflush(st->f);
 	return 0;
 }
 
@@ -263,20 +229,13 @@ static int cmd_offcpu(int argc, char **argv)
 	struct ks_collect_opts co = { .sz = sizeof(co) };
 	struct ks_offcpu_opts oo = { .sz = sizeof(oo), .stack_min_us = KS_OFFCPU_STACK_MIN_US };
 	struct run_state st = { .top = 20, .fmt = FMT_TEXT };
-	struct ks_offcpu *c = NULL;
-	struct ks_model *m = NULL;
-	struct ks_output out = {};
 	const char *fmt_name = NULL;
 	unsigned long v;
-	int ch, err, ret = KS_EXIT_FAIL;
+	bool text;
+	int ch, rc, ret;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, KS_COLLECT_SHORTOPTS "f:m:M:Kh", opts, NULL)) != -1) {
-		err = ks_collect_parse_opt(ch, optarg, &co);
-		if (!err)
-			continue;
-		if (err != -ENOENT)
-			return ks_collect_exit_code(err);
+	while ((ch = ks_cmd_getopt(cmd, argc, argv, KS_COLLECT_SHORTOPTS "f:m:M:Kh", opts, &co, &rc)) != -1) {
 		switch (ch) {
 		case 'f':
 			fmt_name = optarg;
@@ -315,15 +274,12 @@ static int cmd_offcpu(int argc, char **argv)
 			else if (strcmp(optarg, "dwarf"))
 				return ks_usage_error(cmd, "unknown unwind mode '%s'", optarg);
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
 		default:
 			return ks_usage_error(cmd, "invalid option");
 		}
 	}
-	if (optind < argc)
-		return ks_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	if (rc >= 0)
+		return rc;
 	if (oo.max_us && oo.min_us > oo.max_us)
 		return ks_usage_error(cmd, "-m %llu is above -M %llu",
 				      (unsigned long long)oo.min_us,
@@ -350,29 +306,16 @@ static int cmd_offcpu(int argc, char **argv)
 	oo.threads = co.threads;
 
 	ks_setup_signals();
-	c = ks_offcpu__open(&oo);
-	if (!c)
+	st.c = ks_offcpu__open(&oo);
+	if (!st.c)
 		return KS_EXIT_FAIL;
-	m = ks_model__new();
-	if (!m)
-		goto cleanup;
-	if (co.output && ks_output_open(&out, co.output))
-		goto cleanup;
-	if (!co.json && st.fmt == FMT_TEXT)
-		fprintf(stderr, "Tracing off-CPU time%s... Hit Ctrl-C to end.\n",
-			co.npids ? " of the given processes" : "");
-	st.c = c;
-	st.m = m;
 	st.co = &co;
-	st.f = out.f ? out.f : stdout;
-	st.tlast = ks_now_ns();
-	if (ks_collect_loop_poll(&co, report, poll_events, &st))
-		goto cleanup;
-	ret = 0;
-cleanup:
-	if (co.output && ks_output_close(&out, ret == 0))
-		ret = KS_EXIT_FAIL;
-	ks_model__free(m);
-	ks_offcpu__free(c);
+	text = st.fmt == FMT_TEXT;
+	ret = ks_collect_run(&(struct ks_collect_cmd){
+		.co = &co, .name = "offcpu", .tracing = text ? "off-CPU time" : NULL,
+		.blank_between = text, .read = read_maps, .print_text = print_text,
+		.print_json = print_json, .poll = poll_events, .ctx = &st,
+	});
+	ks_offcpu__free(st.c);
 	return ret;
 }

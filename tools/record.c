@@ -122,19 +122,11 @@ static int cmd_record(int argc, char **argv)
 	struct rec r = { .procs = true, .co = &co };
 	char cmdline[512] = "", bad[64];
 	unsigned long v;
-	int ch, err, i, ret = KS_EXIT_FAIL;
+	int ch, rc, i, ret = KS_EXIT_FAIL;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, KS_COLLECT_SHORTOPTS "F:h", opts, NULL)) != -1) {
-		if (ch == 'h') {
-			usage(stdout);
-			return 0;
-		}
-		err = ks_collect_parse_opt(ch, optarg, &co);
-		if (err == 0)
-			continue;
-		if (err != -ENOENT)
-			return ks_collect_exit_code(err);
+	while ((ch = ks_cmd_getopt(cmd, argc, argv, KS_COLLECT_SHORTOPTS "F:h", opts, &co,
+				   &rc)) != -1) {
 		switch (ch) {
 		case OPT_COLLECTORS:
 			if (ks_collectors_check(optarg, bad, sizeof(bad)))
@@ -163,8 +155,8 @@ static int cmd_record(int argc, char **argv)
 			return ks_usage_error(cmd, "invalid option");
 		}
 	}
-	if (optind < argc)
-		return ks_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	if (rc >= 0)
+		return rc;
 	if (!co.output || !strcmp(co.output, "-"))
 		return ks_usage_error(cmd, "-o FILE is required (a capture is binary)");
 	if (co.json)
@@ -185,7 +177,6 @@ static int cmd_record(int argc, char **argv)
 	cc.cgroup_id = co.cgroup_id;
 	cc.threads = co.threads;
 	ks_setup_signals();
-	ks_bump_memlock();
 	r.c = ks_collectors__open(&cc);
 	if (!r.c) {
 		ks_err("no collector could be loaded");

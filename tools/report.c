@@ -204,7 +204,6 @@ static int cmd_report(int argc, char **argv)
 		cc.cgroup_id = co.cgroup_id;
 		cc.threads = co.threads;
 		ks_setup_signals();
-		ks_bump_memlock();
 		l.c = ks_collectors__open(&cc);
 		l.m = ks_model__new();
 		if (!l.c || !l.m) {

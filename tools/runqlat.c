@@ -54,6 +54,7 @@ struct ropts {
 	bool full_rows;		/* -P/-L/--per-cgroup: one histogram per row */
 	bool ms;
 	unsigned long top;
+	struct ks_runqlat *c;
 };
 
 static int cmp_task(const void *a, const void *b)
@@ -64,19 +65,10 @@ static int cmp_task(const void *a, const void *b)
 	return sx < sy ? 1 : sx > sy ? -1 : (int)x->pid - (int)y->pid;
 }
 
-static void print_gaps(FILE *f, const struct ks_model *m)
+static int print_text(void *ctx, FILE *f, struct ks_model *m, double secs)
 {
-	size_t i;
-
-	if (m->lost)
-		fprintf(f, "LOST: %llu events (see below)\n", (unsigned long long)m->lost);
-	for (i = 0; i < m->ngaps; i++)
-		fprintf(f, "unavailable: %s: %s\n", m->gaps[i].signal, m->gaps[i].reason);
-}
-
-static void print_text(FILE *f, struct ks_model *m, struct ks_runqlat *c,
-		       const struct ropts *o, double secs)
-{
+	const struct ropts *o = ctx;
+	struct ks_runqlat *c = o->c;
 	const struct ks_runq_cgroup *cg;
 	char title[128], b[3][32];
 	size_t i, n;
@@ -122,12 +114,14 @@ static void print_text(FILE *f, struct ks_model *m, struct ks_runqlat *c,
 				(unsigned long long)t->preempt, (unsigned long long)t->ctxsw);
 		}
 	}
-	print_gaps(f, m);
+	ks_collect_gaps_text(f, m);
+	return 0;
 }
 
-static void print_json(FILE *f, struct ks_model *m, struct ks_runqlat *c,
-		       const struct ropts *o, double secs)
+static int print_json(void *ctx, FILE *f, struct ks_model *m, double secs)
 {
+	const struct ropts *o = ctx;
+	struct ks_runqlat *c = o->c;
 	const struct ks_runq_cgroup *cg;
 	size_t i, n;
 
@@ -161,46 +155,15 @@ static void print_json(FILE *f, struct ks_model *m, struct ks_runqlat *c,
 			fputc('}', f);
 		}
 	}
-	fprintf(f, "],\"lost\":%llu,\"unavailable\":[", (unsigned long long)m->lost);
-	for (i = 0; i < m->ngaps; i++) {
-		fprintf(f, "%s{\"signal\":", i ? "," : "");
-		ks_json_str(f, m->gaps[i].signal);
-		fprintf(f, ",\"reason\":");
-		ks_json_str(f, m->gaps[i].reason);
-		fputc('}', f);
-	}
-	fprintf(f, "]}\n");
+	fputc(']', f);
+	ks_collect_gaps_json(f, m);
+	fprintf(f, "}\n");
+	return 0;
 }
 
-struct run_state {
-	struct ks_runqlat *c;
-	struct ks_model *m;
-	const struct ropts *o;
-	FILE *f;
-	uint64_t tlast;
-	int n;
-};
-
-static int report(void *ctx, bool last)
+static int read_maps(void *ctx, struct ks_model *m, double secs)
 {
-	struct run_state *st = ctx;
-	struct ks_model *m = st->m;
-	double secs;
-
-	ks_model__reset(m);
-	secs = ks_model__close_interval(m, &st->tlast);
-	if (ks_runqlat__read(st->c, m)) {
-		ks_err("cannot read the runqlat maps");
-		return -EIO;
-	}
-	if (!st->o->co.json && st->n++)
-		fputc('\n', st->f);
-	if (st->o->co.json)
-		print_json(st->f, m, st->c, st->o, secs);
-	else
-		print_text(st->f, m, st->c, st->o, secs);
-	fflush(st->f);
-	return 0;
+	return ks_runqlat__read(((struct ropts *)ctx)->c, m);
 }
 
 static int cmd_runqlat(int argc, char **argv)
@@ -219,20 +182,11 @@ static int cmd_runqlat(int argc, char **argv)
 	const struct ks_cmd *cmd = ks_cmd_find("runqlat");
 	struct ropts o = { .co.sz = sizeof(o.co), .top = 10 };
 	struct ks_runqlat_opts ro = { .sz = sizeof(ro) };
-	struct ks_runqlat *c = NULL;
-	struct ks_model *m = NULL;
-	struct ks_output out = {};
-	struct run_state st = {};
 	bool per_cgroup = false, per_thread = false;
-	int ch, err, ret = KS_EXIT_FAIL;
+	int ch, rc, ret;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, KS_COLLECT_SHORTOPTS "PLmh", opts, NULL)) != -1) {
-		err = ks_collect_parse_opt(ch, optarg, &o.co);
-		if (!err)
-			continue;
-		if (err != -ENOENT)
-			return ks_collect_exit_code(err);
+	while ((ch = ks_cmd_getopt(cmd, argc, argv, KS_COLLECT_SHORTOPTS "PLmh", opts, &o.co, &rc)) != -1) {
 		switch (ch) {
 		case 'P':
 			o.full_rows = true;
@@ -253,15 +207,12 @@ static int cmd_runqlat(int argc, char **argv)
 		case OPT_WAKEUP_CLOCK:
 			ro.wakeup_clock = true;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
 		default:
 			return ks_usage_error(cmd, "invalid option");
 		}
 	}
-	if (optind < argc)
-		return ks_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	if (rc >= 0)
+		return rc;
 	if (per_cgroup && (per_thread || o.co.threads))
 		return ks_usage_error(cmd, "--per-cgroup excludes -L/-T");
 	if (ks_collect_finish(&o.co))
@@ -274,29 +225,14 @@ static int cmd_runqlat(int argc, char **argv)
 	ro.group = o.group;
 
 	ks_setup_signals();
-	c = ks_runqlat__open(&ro);
-	if (!c)
+	o.c = ks_runqlat__open(&ro);
+	if (!o.c)
 		return KS_EXIT_FAIL;
-	m = ks_model__new();
-	if (!m)
-		goto cleanup;
-	if (o.co.output && ks_output_open(&out, o.co.output))
-		goto cleanup;
-	if (!o.co.json)
-		fprintf(stderr, "Tracing run-queue latency%s... Hit Ctrl-C to end.\n",
-			o.co.npids ? " of the given processes" : "");
-	st.c = c;
-	st.m = m;
-	st.o = &o;
-	st.f = out.f ? out.f : stdout;
-	st.tlast = ks_now_ns();
-	if (ks_collect_loop(&o.co, report, &st))
-		goto cleanup;
-	ret = 0;
-cleanup:
-	if (o.co.output && ks_output_close(&out, ret == 0))
-		ret = KS_EXIT_FAIL;
-	ks_model__free(m);
-	ks_runqlat__free(c);
+	ret = ks_collect_run(&(struct ks_collect_cmd){
+		.co = &o.co, .name = "runqlat", .tracing = "run-queue latency",
+		.blank_between = true, .read = read_maps, .print_text = print_text,
+		.print_json = print_json, .ctx = &o,
+	});
+	ks_runqlat__free(o.c);
 	return ret;
 }

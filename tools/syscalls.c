@@ -7,7 +7,6 @@
 #include "cmd.h"
 #include "ks_collect.h"
 #include "ks_hist.h"
-#include "ks_io_out.h"
 #include "ks_model.h"
 #include "ks_syscalls.h"
 #include "ks_util.h"
@@ -50,6 +49,7 @@ struct sopts {
 	struct ks_collect_opts co;
 	unsigned long top;
 	bool count_only, hist, ms;
+	struct ks_syscalls *c;
 };
 
 static const struct sopts *g_o;	/* for the qsort comparators */
@@ -120,9 +120,10 @@ static void row_text(FILE *f, const struct ks_model *m, const struct ks_syscall_
 	fputc('\n', f);
 }
 
-static void print_text(FILE *f, struct ks_model *m, struct ks_syscalls *c,
-		       const struct sopts *o, double secs)
+static int print_text(void *ctx, FILE *f, struct ks_model *m, double secs)
 {
+	const struct sopts *o = ctx;
+	struct ks_syscalls *c = o->c;
 	size_t nall = split_rows(m), i;
 	bool timed = !o->count_only;
 	uint64_t total = 0;
@@ -151,7 +152,8 @@ static void print_text(FILE *f, struct ks_model *m, struct ks_syscalls *c,
 			ks_hist_print(f, &m->syscalls[i].lat, title, o->ms);
 		}
 	}
-	ks_io_gaps_text(f, m);
+	ks_collect_gaps_text(f, m);
+	return 0;
 }
 
 static void row_json(FILE *f, const struct ks_model *m, const struct ks_syscall_row *r,
@@ -183,9 +185,10 @@ static void row_json(FILE *f, const struct ks_model *m, const struct ks_syscall_
 	fputc('}', f);
 }
 
-static void print_json(FILE *f, struct ks_model *m, struct ks_syscalls *c,
-		       const struct sopts *o, double secs)
+static int print_json(void *ctx, FILE *f, struct ks_model *m, double secs)
 {
+	const struct sopts *o = ctx;
+	struct ks_syscalls *c = o->c;
 	size_t nall = split_rows(m), i;
 	bool timed = !o->count_only;
 
@@ -205,39 +208,14 @@ static void print_json(FILE *f, struct ks_model *m, struct ks_syscalls *c,
 		row_json(f, m, &m->syscalls[i], timed);
 	}
 	fputc(']', f);
-	ks_io_gaps_json(f, m);
+	ks_collect_gaps_json(f, m);
 	fprintf(f, "}\n");
+	return 0;
 }
 
-struct run_state {
-	struct ks_syscalls *c;
-	struct ks_model *m;
-	const struct sopts *o;
-	FILE *f;
-	uint64_t tlast;
-	int n;
-};
-
-static int report(void *ctx, bool last)
+static int read_maps(void *ctx, struct ks_model *m, double secs)
 {
-	struct run_state *st = ctx;
-	struct ks_model *m = st->m;
-	double secs;
-
-	ks_model__reset(m);
-	secs = ks_model__close_interval(m, &st->tlast);
-	if (ks_syscalls__read(st->c, m)) {
-		ks_err("cannot read the syscalls maps");
-		return -EIO;
-	}
-	if (!st->o->co.json && st->n++)
-		fputc('\n', st->f);
-	if (st->o->co.json)
-		print_json(st->f, m, st->c, st->o, secs);
-	else
-		print_text(st->f, m, st->c, st->o, secs);
-	fflush(st->f);
-	return 0;
+	return ks_syscalls__read(((struct sopts *)ctx)->c, m);
 }
 
 static int cmd_syscalls(int argc, char **argv)
@@ -255,19 +233,10 @@ static int cmd_syscalls(int argc, char **argv)
 	const struct ks_cmd *cmd = ks_cmd_find("syscalls");
 	struct sopts o = { .co.sz = sizeof(o.co), .top = 10 };
 	struct ks_syscalls_opts so = { .sz = sizeof(so) };
-	struct ks_syscalls *c = NULL;
-	struct ks_model *m = NULL;
-	struct ks_output out = {};
-	struct run_state st = {};
-	int ch, err, ret = KS_EXIT_FAIL;
+	int ch, rc, ret;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, KS_COLLECT_SHORTOPTS "cHmh", opts, NULL)) != -1) {
-		err = ks_collect_parse_opt(ch, optarg, &o.co);
-		if (!err)
-			continue;
-		if (err != -ENOENT)
-			return ks_collect_exit_code(err);
+	while ((ch = ks_cmd_getopt(cmd, argc, argv, KS_COLLECT_SHORTOPTS "cHmh", opts, &o.co, &rc)) != -1) {
 		switch (ch) {
 		case OPT_TOP:
 			if (ks_parse_uint(optarg, "--top", 1, 1000000, &o.top))
@@ -285,15 +254,12 @@ static int cmd_syscalls(int argc, char **argv)
 		case 'm':
 			o.ms = true;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
 		default:
 			return ks_usage_error(cmd, "invalid option");
 		}
 	}
-	if (optind < argc)
-		return ks_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	if (rc >= 0)
+		return rc;
 	if (o.co.threads)
 		return ks_usage_error(cmd, "-T is not supported: syscall rows are per process");
 	if (ks_collect_finish(&o.co))
@@ -305,29 +271,14 @@ static int cmd_syscalls(int argc, char **argv)
 	so.no_timing = o.count_only;
 
 	ks_setup_signals();
-	c = ks_syscalls__open(&so);
-	if (!c)
+	o.c = ks_syscalls__open(&so);
+	if (!o.c)
 		return KS_EXIT_FAIL;
-	m = ks_model__new();
-	if (!m)
-		goto cleanup;
-	if (o.co.output && ks_output_open(&out, o.co.output))
-		goto cleanup;
-	if (!o.co.json)
-		fprintf(stderr, "Tracing syscalls%s... Hit Ctrl-C to end.\n",
-			o.co.npids ? " of the given processes" : "");
-	st.c = c;
-	st.m = m;
-	st.o = &o;
-	st.f = out.f ? out.f : stdout;
-	st.tlast = ks_now_ns();
-	if (ks_collect_loop(&o.co, report, &st))
-		goto cleanup;
-	ret = 0;
-cleanup:
-	if (o.co.output && ks_output_close(&out, ret == 0))
-		ret = KS_EXIT_FAIL;
-	ks_model__free(m);
-	ks_syscalls__free(c);
+	ret = ks_collect_run(&(struct ks_collect_cmd){
+		.co = &o.co, .name = "syscalls", .tracing = "syscalls",
+		.blank_between = true, .read = read_maps, .print_text = print_text,
+		.print_json = print_json, .ctx = &o,
+	});
+	ks_syscalls__free(o.c);
 	return ret;
 }

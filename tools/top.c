@@ -595,7 +595,6 @@ static int cmd_top(int argc, char **argv)
 		}
 		if (!c.no_bpf) {
 			ks_libbpf_setup();
-			ks_bump_memlock();
 			c.stats_fd = ks_bpf_stats_enable();
 		}
 		c.m = ks_model__new();

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Options shared by the collector front ends (include/ks_collect.h). */
+/*
+ * What the collector front ends share (include/ks_collect.h): their common
+ * options, the run loop, and the command body around a collector.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -12,6 +15,7 @@
 #include <bpf/bpf.h>
 
 #include "ks_collect.h"
+#include "ks_model.h"
 #include "ks_util.h"
 
 int ks_collect_parse_opt(int opt, const char *arg, struct ks_collect_opts *o)
@@ -112,14 +116,18 @@ int ks_collect_finish(struct ks_collect_opts *o)
 	return 0;
 }
 
-int ks_collect_set_pids(int map_fd, const struct ks_collect_opts *o)
+int ks_collect_set_pids(int map_fd, const __u32 *pids, int npids)
 {
 	__u8 one = 1;
-	int i;
+	int i, err;
 
-	for (i = 0; i < o->npids; i++)
-		if (bpf_map_update_elem(map_fd, &o->pids[i], &one, BPF_ANY))
-			return -errno;
+	for (i = 0; i < npids; i++) {
+		if (bpf_map_update_elem(map_fd, &pids[i], &one, BPF_ANY)) {
+			err = -errno;
+			ks_err("cannot set the pid filter: %s", strerror(-err));
+			return err;
+		}
+	}
 	return 0;
 }
 
@@ -203,4 +211,86 @@ int ks_collect_loop_poll(const struct ks_collect_opts *o, int (*report)(void *ct
 		}
 	}
 	return report(ctx, true);
+}
+
+struct run {
+	const struct ks_collect_cmd *cmd;
+	struct ks_model *m;
+	FILE *f;
+	uint64_t tlast;
+	int n;			/* reports printed */
+};
+
+static int run_report(void *ctx, bool last)
+{
+	struct run *r = ctx;
+	double secs;
+	int err;
+
+	ks_model__reset(r->m);
+	secs = ks_model__close_interval(r->m, &r->tlast);
+	err = r->cmd->read(r->cmd->ctx, r->m, secs);
+	if (err) {
+		ks_err("cannot read the %s maps: %s", r->cmd->name, strerror(-err));
+		return err;
+	}
+	if (r->n++ && r->cmd->blank_between && !r->cmd->co->json)
+		fputc('\n', r->f);
+	if (r->cmd->co->json)
+		err = r->cmd->print_json(r->cmd->ctx, r->f, r->m, secs);
+	else
+		err = r->cmd->print_text(r->cmd->ctx, r->f, r->m, secs);
+	fflush(r->f);
+	return err;
+}
+
+static int run_poll(void *ctx, int timeout_ms)
+{
+	struct run *r = ctx;
+
+	return r->cmd->poll(r->cmd->ctx, timeout_ms);
+}
+
+int ks_collect_run(const struct ks_collect_cmd *cmd)
+{
+	const struct ks_collect_opts *co = cmd->co;
+	struct run r = { .cmd = cmd };
+	struct ks_output out;
+	int ret = KS_EXIT_FAIL;
+
+	r.m = ks_model__new();
+	if (!r.m) {
+		ks_err("out of memory");
+		return KS_EXIT_FAIL;
+	}
+	if (ks_output_open(&out, co->output))
+		goto out;
+	if (cmd->tracing && !co->json)
+		fprintf(stderr, "Tracing %s%s... Hit Ctrl-C to end.\n", cmd->tracing,
+			co->npids ? " of the given processes" : "");
+	r.f = out.f;
+	r.tlast = ks_now_ns();
+	if (!ks_collect_loop_poll(co, run_report, cmd->poll ? run_poll : NULL, &r))
+		ret = 0;
+	if (ks_output_close(&out, ret == 0))
+		ret = KS_EXIT_FAIL;
+out:
+	ks_model__free(r.m);
+	return ret;
+}
+
+void ks_collect_gaps_text(FILE *f, const struct ks_model *m)
+{
+	size_t i;
+
+	if (m->lost)
+		fprintf(f, "LOST: %llu events (see below)\n", (unsigned long long)m->lost);
+	for (i = 0; i < m->ngaps; i++)
+		fprintf(f, "unavailable: %s: %s\n", m->gaps[i].signal, m->gaps[i].reason);
+}
+
+void ks_collect_gaps_json(FILE *f, const struct ks_model *m)
+{
+	fprintf(f, ",\"lost\":%llu,\"unavailable\":", (unsigned long long)m->lost);
+	ks_gaps_json(f, m->gaps, m->ngaps);
 }

@@ -511,15 +511,8 @@ int ks_export_json(FILE *f, struct ks_stackset *s)
 	if (s->has_base)
 		fprintf(f, ",\"base_total\":%llu", (unsigned long long)ks_stackset__total(s, true));
 	if (s->has_acct) {
-		fprintf(f, ",\n\"accounting\":{\"samples\":%llu,\"lost\":%llu,\"stack_errors\":%llu,"
-			"\"frames\":%llu,\"frames_unnamed\":%llu,\"user_stacks\":%llu,"
-			"\"user_complete\":%llu,\"notes\":",
-			(unsigned long long)a->samples, (unsigned long long)a->lost,
-			(unsigned long long)a->stack_errors, (unsigned long long)a->frames,
-			(unsigned long long)a->frames_unnamed, (unsigned long long)a->user_stacks,
-			(unsigned long long)a->user_complete);
-		ks_json_str_utf8(f, a->notes);
-		fputc('}', f);
+		fputs(",\n\"accounting\":", f);
+		ks_accounting_json(f, a, "samples");
 	} else {
 		fputs(",\n\"accounting\":null", f);
 	}
@@ -549,6 +542,31 @@ int ks_export_json(FILE *f, struct ks_stackset *s)
 	}
 	fputs("]}\n", f);
 	return ferror(f) ? -EIO : 0;
+}
+
+void ks_accounting_json(FILE *f, const struct ks_accounting *a, const char *events)
+{
+	fprintf(f, "{\"%s\":%llu,\"lost\":%llu,\"stack_errors\":%llu,\"frames\":%llu,"
+		"\"frames_unnamed\":%llu,\"user_stacks\":%llu,\"user_complete\":%llu,"
+		"\"notes\":", events, (unsigned long long)a->samples, (unsigned long long)a->lost,
+		(unsigned long long)a->stack_errors, (unsigned long long)a->frames,
+		(unsigned long long)a->frames_unnamed, (unsigned long long)a->user_stacks,
+		(unsigned long long)a->user_complete);
+	ks_json_str_utf8(f, a->notes);
+	fputc('}', f);
+}
+
+void ks_stack_frames_json(FILE *f, const struct ks_stack *s)
+{
+	uint32_t i;
+
+	fputc('[', f);
+	for (i = 0; i < s->nframes; i++) {
+		if (i)
+			fputc(',', f);
+		ks_json_str_utf8(f, s->frames[i].name);
+	}
+	fputc(']', f);
 }
 
 static struct ks_export_opts fill_opts(const struct ks_export_opts *o)

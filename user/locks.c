@@ -109,16 +109,11 @@ static void pick_programs(struct locks_bpf *s, enum ks_tp_kind k, bool futex, bo
 
 struct ks_locks *ks_locks__open(const struct ks_locks_opts *o)
 {
-	struct ks_collect_opts co = { .sz = sizeof(co) };
 	struct ks_locks *c;
-	int err, i;
+	int err;
 
-	if (ks_check_privileges()) {
-		errno = EPERM;
+	if (ks_bpf_prepare())
 		return NULL;
-	}
-	ks_libbpf_setup();
-	ks_bump_memlock();
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
@@ -171,14 +166,9 @@ struct ks_locks *ks_locks__open(const struct ks_locks_opts *o)
 		       ks_tp_kind_name(c->kind), strerror(-err));
 		goto err;
 	}
-	for (i = 0; i < o->npids && i < KS_MAX_PIDS; i++)
-		co.pids[i] = o->pids[i];
-	co.npids = o->npids;
-	err = ks_collect_set_pids(bpf_map__fd(c->skel->maps.ks_pids), &co);
-	if (err) {
-		ks_err("cannot set the pid filter: %s", strerror(-err));
+	err = ks_collect_set_pids(bpf_map__fd(c->skel->maps.ks_pids), o->pids, o->npids);
+	if (err)
 		goto err;
-	}
 	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.samples), on_sample, c, NULL);
 	if (!c->rb) {
 		err = -errno;

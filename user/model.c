@@ -267,3 +267,18 @@ int ks_procs_sample__add(struct ks_procs_sample *s, const struct ks_proc *p)
 	*r = *p;
 	return 0;
 }
+
+void ks_gaps_json(FILE *f, const struct ks_gap *gaps, size_t n)
+{
+	size_t i;
+
+	fputc('[', f);
+	for (i = 0; i < n; i++) {
+		fprintf(f, "%s{\"signal\":", i ? "," : "");
+		ks_json_str(f, gaps[i].signal);
+		fprintf(f, ",\"reason\":");
+		ks_json_str(f, gaps[i].reason);
+		fputc('}', f);
+	}
+	fputc(']', f);
+}

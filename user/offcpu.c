@@ -177,17 +177,12 @@ static uint32_t events_size(const struct ks_offcpu *c)
 
 struct ks_offcpu *ks_offcpu__open(const struct ks_offcpu_opts *o)
 {
-	struct ks_collect_opts co = { .sz = sizeof(co) };
 	struct ks_offcpu *c;
 	bool wakers = o->wakers && !o->no_stacks;
-	int err, i;
+	int err;
 
-	if (ks_check_privileges()) {
-		errno = EPERM;
+	if (ks_bpf_prepare())
 		return NULL;
-	}
-	ks_libbpf_setup();
-	ks_bump_memlock();
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
@@ -273,14 +268,9 @@ again:
 		       strerror(-err));
 		goto err;
 	}
-	for (i = 0; i < o->npids && i < KS_MAX_PIDS; i++)
-		co.pids[i] = o->pids[i];
-	co.npids = o->npids;
-	err = ks_collect_set_pids(bpf_map__fd(c->skel->maps.ks_pids), &co);
-	if (err) {
-		ks_err("cannot set the pid filter: %s", strerror(-err));
+	err = ks_collect_set_pids(bpf_map__fd(c->skel->maps.ks_pids), o->pids, o->npids);
+	if (err)
 		goto err;
-	}
 	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.events), on_event, c, NULL);
 	if (!c->rb) {
 		err = -errno;

@@ -95,11 +95,8 @@ struct ks_profiler *ks_profiler__open(const struct ks_profiler_opts *o)
 	int err, i;
 	__u8 one = 1;
 
-	if (ks_check_privileges()) {
-		errno = EPERM;
+	if (ks_bpf_prepare())
 		return NULL;
-	}
-	ks_libbpf_setup();
 	if (!ks_feature(KS_FEAT_BTF)) {
 		ks_err("profile unavailable: %s", ks_feature_reason(KS_FEAT_BTF));
 		errno = EOPNOTSUPP;

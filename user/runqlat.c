@@ -63,15 +63,10 @@ static void pick_programs(struct runqlat_bpf *s, enum ks_tp_kind k, bool si)
 struct ks_runqlat *ks_runqlat__open(const struct ks_runqlat_opts *o)
 {
 	struct ks_runqlat *c;
-	struct ks_collect_opts co = { .sz = sizeof(co) };
-	int err, i;
+	int err;
 
-	if (ks_check_privileges()) {
-		errno = EPERM;
+	if (ks_bpf_prepare())
 		return NULL;
-	}
-	ks_libbpf_setup();
-	ks_bump_memlock();
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
@@ -126,14 +121,9 @@ struct ks_runqlat *ks_runqlat__open(const struct ks_runqlat_opts *o)
 		       ks_tp_kind_name(c->kind), strerror(-err));
 		goto err;
 	}
-	for (i = 0; i < o->npids && i < KS_MAX_PIDS; i++)
-		co.pids[i] = o->pids[i];
-	co.npids = o->npids;
-	err = ks_collect_set_pids(bpf_map__fd(c->skel->maps.ks_pids), &co);
-	if (err) {
-		ks_err("cannot set the pid filter: %s", strerror(-err));
+	err = ks_collect_set_pids(bpf_map__fd(c->skel->maps.ks_pids), o->pids, o->npids);
+	if (err)
 		goto err;
-	}
 	err = runqlat_bpf__attach(c->skel);
 	if (err) {
 		ks_err("cannot attach to sched tracepoints (%s): %s", ks_tp_kind_name(c->kind),

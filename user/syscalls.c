@@ -73,16 +73,11 @@ static void pick_programs(struct syscalls_bpf *s, enum ks_tp_kind k, bool timing
 
 struct ks_syscalls *ks_syscalls__open(const struct ks_syscalls_opts *o)
 {
-	struct ks_collect_opts co = { .sz = sizeof(co) };
 	struct ks_syscalls *c;
-	int err, i;
+	int err;
 
-	if (ks_check_privileges()) {
-		errno = EPERM;
+	if (ks_bpf_prepare())
 		return NULL;
-	}
-	ks_libbpf_setup();
-	ks_bump_memlock();
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
@@ -124,14 +119,9 @@ struct ks_syscalls *ks_syscalls__open(const struct ks_syscalls_opts *o)
 		       ks_tp_kind_name(c->kind), strerror(-err));
 		goto err;
 	}
-	for (i = 0; i < o->npids && i < KS_MAX_PIDS; i++)
-		co.pids[i] = o->pids[i];
-	co.npids = o->npids;
-	err = ks_collect_set_pids(bpf_map__fd(c->skel->maps.ks_pids), &co);
-	if (err) {
-		ks_err("cannot set the pid filter: %s", strerror(-err));
+	err = ks_collect_set_pids(bpf_map__fd(c->skel->maps.ks_pids), o->pids, o->npids);
+	if (err)
 		goto err;
-	}
 	err = syscalls_bpf__attach(c->skel);
 	if (err) {
 		ks_err("cannot attach to raw_syscalls tracepoints (%s): %s",

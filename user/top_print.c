@@ -198,16 +198,10 @@ static void print_json(const struct ks_top *t, FILE *f, size_t max_rows)
 	json_num(f, y->self_cpu_pct);
 	fprintf(f, ",\"kscope_bpf_pct\":");
 	json_num(f, y->self_bpf_pct);
-	fprintf(f, ",\"kscope_bpf_runs\":%llu,\"kscope_bpf_progs\":%d,\"gaps\":[",
+	fprintf(f, ",\"kscope_bpf_runs\":%llu,\"kscope_bpf_progs\":%d,\"gaps\":",
 		(unsigned long long)y->self_bpf_events, y->self_nprogs);
-	for (i = 0; i < y->ngaps; i++) {
-		fprintf(f, "%s{\"signal\":", i ? "," : "");
-		ks_json_str(f, y->gaps[i].signal);
-		fprintf(f, ",\"reason\":");
-		ks_json_str(f, y->gaps[i].reason);
-		fputc('}', f);
-	}
-	fprintf(f, "],\"processes\":[");
+	ks_gaps_json(f, y->gaps, y->ngaps);
+	fprintf(f, ",\"processes\":[");
 	for (k = 0; k < t->norder && k < max_rows; k++) {
 		const struct ks_top_row *r = ks_top__row(t, k);
 

@@ -577,6 +577,16 @@ void ks_libbpf_setup(void)
 	ks_bump_memlock();
 }
 
+int ks_bpf_prepare(void)
+{
+	if (ks_check_privileges()) {
+		errno = EPERM;
+		return -EPERM;
+	}
+	ks_libbpf_setup();
+	return 0;
+}
+
 char *ks_read_file(const char *path, size_t *len)
 {
 	size_t cap = 4096, n = 0;
