@@ -93,6 +93,15 @@ int ks_cgroup_id(const char *path, __u64 *id);
 int ks_collect_set_pids(int map_fd, const __u32 *pids, int npids);
 
 /*
+ * The end of a collector's opening, its skeleton loaded: the -p filter
+ * filled (@pids_fd, its ks_pids map), the programs attached, and "NAME:
+ * attached with KIND@note" logged. 0 or -errno, message printed.
+ */
+struct bpf_object_skeleton;
+int ks_collect_attach(struct bpf_object_skeleton *s, const char *name, enum ks_tp_kind kind,
+		      int pids_fd, const __u32 *pids, int npids, const char *note);
+
+/*
  * The tracepoint attach kind a collector should use: ks_tp_best(), unless
  * KSCOPE_TP=tp_btf|raw_tp|tracepoint forces one (tests of the fallbacks).
  * Mounts tracefs for classic tracepoints. KS_TP_NONE (message printed) if

@@ -78,16 +78,10 @@ struct ks_biolat *ks_biolat__open(const struct ks_biolat_opts *o)
 		       ks_tp_kind_name(c->kind), strerror(-err));
 		goto err;
 	}
-	err = ks_collect_set_pids(bpf_map__fd(c->skel->maps.ks_pids), o->pids, o->npids);
+	err = ks_collect_attach(c->skel->skeleton, "biolat", c->kind,
+				bpf_map__fd(c->skel->maps.ks_pids), o->pids, o->npids, "");
 	if (err)
 		goto err;
-	err = biolat_bpf__attach(c->skel);
-	if (err) {
-		ks_err("cannot attach to block tracepoints (%s): %s", ks_tp_kind_name(c->kind),
-		       strerror(-err));
-		goto err;
-	}
-	ks_info("biolat: attached with %s", ks_tp_kind_name(c->kind));
 	return c;
 err:
 	ks_biolat__free(c);

@@ -13,6 +13,7 @@
 #include <sys/vfs.h>
 #include <linux/magic.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "ks_collect.h"
 #include "ks_model.h"
@@ -128,6 +129,23 @@ int ks_collect_set_pids(int map_fd, const __u32 *pids, int npids)
 			return err;
 		}
 	}
+	return 0;
+}
+
+int ks_collect_attach(struct bpf_object_skeleton *s, const char *name, enum ks_tp_kind kind,
+		      int pids_fd, const __u32 *pids, int npids, const char *note)
+{
+	int err = ks_collect_set_pids(pids_fd, pids, npids);
+
+	if (err)
+		return err;
+	err = bpf_object__attach_skeleton(s);
+	if (err) {
+		ks_err("cannot attach the %s programs (%s): %s", name, ks_tp_kind_name(kind),
+		       strerror(-err));
+		return err;
+	}
+	ks_info("%s: attached with %s%s", name, ks_tp_kind_name(kind), note);
 	return 0;
 }
 

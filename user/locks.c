@@ -166,21 +166,16 @@ struct ks_locks *ks_locks__open(const struct ks_locks_opts *o)
 		       ks_tp_kind_name(c->kind), strerror(-err));
 		goto err;
 	}
-	err = ks_collect_set_pids(bpf_map__fd(c->skel->maps.ks_pids), o->pids, o->npids);
-	if (err)
-		goto err;
 	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.samples), on_sample, c, NULL);
 	if (!c->rb) {
 		err = -errno;
 		ks_err("cannot set up the locks ring buffer: %s", strerror(errno));
 		goto err;
 	}
-	err = locks_bpf__attach(c->skel);
-	if (err) {
-		ks_err("cannot attach the lock tracepoints (%s): %s", ks_tp_kind_name(c->kind),
-		       strerror(-err));
+	err = ks_collect_attach(c->skel->skeleton, "locks", c->kind,
+				bpf_map__fd(c->skel->maps.ks_pids), o->pids, o->npids, "");
+	if (err)
 		goto err;
-	}
 	if (!o->no_futex) {
 		sigset_t all, old;
 
@@ -195,7 +190,6 @@ struct ks_locks *ks_locks__open(const struct ks_locks_opts *o)
 		}
 		c->drainer_up = true;
 	}
-	ks_info("locks: attached with %s", ks_tp_kind_name(c->kind));
 	return c;
 err:
 	ks_locks__free(c);

@@ -268,23 +268,17 @@ again:
 		       strerror(-err));
 		goto err;
 	}
-	err = ks_collect_set_pids(bpf_map__fd(c->skel->maps.ks_pids), o->pids, o->npids);
-	if (err)
-		goto err;
 	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.events), on_event, c, NULL);
 	if (!c->rb) {
 		err = -errno;
 		ks_err("cannot open the offcpu ring buffer: %s", strerror(errno));
 		goto err;
 	}
-	err = offcpu_bpf__attach(c->skel);
-	if (err) {
-		ks_err("cannot attach to sched tracepoints (%s): %s", ks_tp_kind_name(c->kind),
-		       strerror(-err));
+	err = ks_collect_attach(c->skel->skeleton, "offcpu", c->kind,
+				bpf_map__fd(c->skel->maps.ks_pids), o->pids, o->npids,
+				c->schedinfo ? " (sched_info)" : "");
+	if (err)
 		goto err;
-	}
-	ks_info("offcpu: attached with %s%s", ks_tp_kind_name(c->kind),
-		c->schedinfo ? " (sched_info)" : "");
 	return c;
 err:
 	ks_offcpu__free(c);

@@ -121,17 +121,11 @@ struct ks_runqlat *ks_runqlat__open(const struct ks_runqlat_opts *o)
 		       ks_tp_kind_name(c->kind), strerror(-err));
 		goto err;
 	}
-	err = ks_collect_set_pids(bpf_map__fd(c->skel->maps.ks_pids), o->pids, o->npids);
+	err = ks_collect_attach(c->skel->skeleton, "runqlat", c->kind,
+				bpf_map__fd(c->skel->maps.ks_pids), o->pids, o->npids,
+				c->schedinfo ? " (sched_info)" : "");
 	if (err)
 		goto err;
-	err = runqlat_bpf__attach(c->skel);
-	if (err) {
-		ks_err("cannot attach to sched tracepoints (%s): %s", ks_tp_kind_name(c->kind),
-		       strerror(-err));
-		goto err;
-	}
-	ks_info("runqlat: attached with %s%s", ks_tp_kind_name(c->kind),
-		c->schedinfo ? " (sched_info)" : "");
 	return c;
 err:
 	ks_runqlat__free(c);

@@ -119,16 +119,10 @@ struct ks_syscalls *ks_syscalls__open(const struct ks_syscalls_opts *o)
 		       ks_tp_kind_name(c->kind), strerror(-err));
 		goto err;
 	}
-	err = ks_collect_set_pids(bpf_map__fd(c->skel->maps.ks_pids), o->pids, o->npids);
+	err = ks_collect_attach(c->skel->skeleton, "syscalls", c->kind,
+				bpf_map__fd(c->skel->maps.ks_pids), o->pids, o->npids, "");
 	if (err)
 		goto err;
-	err = syscalls_bpf__attach(c->skel);
-	if (err) {
-		ks_err("cannot attach to raw_syscalls tracepoints (%s): %s",
-		       ks_tp_kind_name(c->kind), strerror(-err));
-		goto err;
-	}
-	ks_info("syscalls: attached with %s", ks_tp_kind_name(c->kind));
 	return c;
 err:
 	ks_syscalls__free(c);
