@@ -79,7 +79,7 @@ struct ks_collect_opts {
 int ks_collect_parse_opt(int opt, const char *arg, struct ks_collect_opts *o);
 /* KS_EXIT_USAGE for -EINVAL, KS_EXIT_FAIL otherwise. */
 int ks_collect_exit_code(int err);
-/* After parsing: resolve --cgroup to its id (message printed on error). */
+/* After parsing: check -o can be written, resolve --cgroup to its id (message printed). */
 int ks_collect_finish(struct ks_collect_opts *o);
 
 /*

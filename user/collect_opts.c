@@ -5,12 +5,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <unistd.h>
 #include <linux/magic.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -98,10 +100,35 @@ int ks_cgroup_id(const char *path, __u64 *id)
 	return 0;
 }
 
+/*
+ * -o FILE is written as FILE.incomplete beside it: a directory that cannot
+ * take it fails now, not after the BPF programs have loaded.
+ */
+static int output_dir_writable(const char *path)
+{
+	char *copy = strdup(path);
+	struct stat st;
+	int err = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	if (!stat(path, &st) && !S_ISREG(st.st_mode))
+		goto out;	/* a device or FIFO: written in place */
+	if (access(dirname(copy), W_OK)) {
+		err = -errno;
+		ks_err("cannot write %s: %s", path, strerror(errno));
+	}
+out:
+	free(copy);
+	return err;
+}
+
 int ks_collect_finish(struct ks_collect_opts *o)
 {
 	int err;
 
+	if (o->output && strcmp(o->output, "-") && (err = output_dir_writable(o->output)))
+		return err;
 	if (!o->cgroup_path)
 		return 0;
 	err = ks_cgroup_id(o->cgroup_path, &o->cgroup_id);
