@@ -159,5 +159,7 @@ void ks_collect_gaps_json(FILE *f, const struct ks_model *m);
 
 /* With -p: is any target still alive? (true without -p) */
 bool ks_collect_alive(const struct ks_collect_opts *o);
+/* Is any of these processes alive (or not ours to signal)? */
+bool ks_pids_alive(const __u32 *pids, int npids);
 
 #endif /* KS_COLLECT_H */

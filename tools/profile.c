@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* kscope profile: sample on-CPU stacks on every CPU. */
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cmd.h"
+#include "ks_collect.h"
 #include "ks_capture.h"
 #include "ks_export.h"
 #include "ks_profile_text.h"
@@ -54,17 +54,6 @@ static void usage(FILE *f)
 }
 KS_COMMAND(profile, 10, "Sample on-CPU stacks (CPU profiler, flame graph input)",
 	   cmd_profile, usage);
-
-
-static bool any_alive(const __u32 *pids, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (!kill(pids[i], 0) || errno != ESRCH)
-			return true;
-	return false;
-}
 
 static int cmd_profile(int argc, char **argv)
 {
@@ -217,7 +206,7 @@ static int cmd_profile(int argc, char **argv)
 				break;
 			if (ks_profiler__poll(prof, timing ? 1 : 100) < 0)
 				break;
-			if (po.npids && !any_alive(pids, po.npids)) {
+			if (po.npids && !ks_pids_alive(pids, po.npids)) {
 				fprintf(stderr, "kscope: all target processes exited\n");
 				break;
 			}

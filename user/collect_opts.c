@@ -176,16 +176,19 @@ int ks_collect_attach(struct bpf_object_skeleton *s, const char *name, enum ks_t
 	return 0;
 }
 
-bool ks_collect_alive(const struct ks_collect_opts *o)
+bool ks_pids_alive(const __u32 *pids, int npids)
 {
 	int i;
 
-	if (!o->npids)
-		return true;
-	for (i = 0; i < o->npids; i++)
-		if (!kill(o->pids[i], 0) || errno != ESRCH)
+	for (i = 0; i < npids; i++)
+		if (!kill(pids[i], 0) || errno != ESRCH)
 			return true;
 	return false;
+}
+
+bool ks_collect_alive(const struct ks_collect_opts *o)
+{
+	return !o->npids || ks_pids_alive(o->pids, o->npids);
 }
 
 enum ks_tp_kind ks_collect_tp_kind(void)
