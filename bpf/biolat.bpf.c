@@ -81,19 +81,6 @@ static __always_inline __u32 rq_dev(struct request *rq)
 	return BPF_CORE_READ(d, major) << 20 | BPF_CORE_READ(d, first_minor);
 }
 
-static __always_inline void hist_add(struct ks_hist *h, __u64 ns)
-{
-	__u64 slot = ks_hist_slot(ns);
-
-	asm volatile("" : "+r"(slot));
-	if (slot < KS_HIST_SLOTS)
-		h->slots[slot]++;
-	h->count++;
-	h->sum_ns += ns;
-	if (ns > h->max_ns)
-		h->max_ns = ns;
-}
-
 static __always_inline void own(struct rq_state *s)
 {
 	s->tgid = bpf_get_current_pid_tgid() >> 32;
@@ -182,12 +169,12 @@ static __always_inline int on_complete(struct rq_key *k, __u32 dev, __u32 op, __
 	if (d) {
 		if (sp->insert_ns) {
 			qns = sp->issue_ns - sp->insert_ns;
-			hist_add(&d->queued, qns);
+			ks_hist_add_pcpu(&d->queued, qns);
 		} else {
 			d->no_insert++;
 		}
-		hist_add(&d->device, dns);
-		hist_add(&d->size, bytes);
+		ks_hist_add_pcpu(&d->device, dns);
+		ks_hist_add_pcpu(&d->size, bytes);
 		if (op < KS_BIO__COUNT) {
 			d->ops[op]++;
 			d->bytes[op] += bytes;
@@ -199,7 +186,7 @@ static __always_inline int on_complete(struct rq_key *k, __u32 dev, __u32 op, __
 	__builtin_memcpy(z->p.comm, sp->comm, sizeof(z->p.comm));
 	p = row(&procs, &pk, &z->p);
 	if (p) {
-		hist_add(&p->lat, qns + dns);
+		ks_hist_add_pcpu(&p->lat, qns + dns);
 		p->bytes += bytes;
 	}
 out:

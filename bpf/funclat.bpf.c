@@ -9,9 +9,7 @@
  * a frame whose return never came (longjmp, exceptions) is found by its
  * stack pointer and counted, never silently mixed into another call.
  */
-#include "vmlinux.h"
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_tracing.h>
+#include "ks_core.bpf.h"
 #include "ks_funclat.h"
 
 /*
@@ -117,20 +115,10 @@ static __always_inline struct ks_fl_val *stats_get(__u32 tgid, __u32 idx)
 	return v;
 }
 
+/* ks_hist_add, and the minimum (percentiles are clamped to it) */
 static __always_inline void hist_add(struct ks_hist *h, __u64 ns)
 {
-	__u64 s = ks_hist_slot(ns);
-
-	/* The verifier must see the bound on the register that indexes. */
-	barrier_var(s);
-	if (s >= KS_HIST_SLOTS)
-		s = KS_HIST_SLOTS - 1;
-	barrier_var(s);
-	__sync_fetch_and_add(&h->slots[s], 1);
-	__sync_fetch_and_add(&h->count, 1);
-	__sync_fetch_and_add(&h->sum_ns, ns);
-	if (ns > h->max_ns)
-		h->max_ns = ns;		/* racy by design: a lost max is a smaller max */
+	ks_hist_add(h, ns);
 	if (!h->min_ns || ns < h->min_ns)
 		h->min_ns = ns;
 }

@@ -18,6 +18,38 @@ struct task_struct___pre514 {
 	long state;
 } __attribute__((preserve_access_index));
 
+/*
+ * Add @ns to a histogram. ks_hist_add_pcpu: a per-CPU value, plain adds.
+ * ks_hist_add: a value CPUs share, atomic adds; the max is racy by design
+ * (a lost max is a smaller max). The empty asm keeps the bound check on the
+ * register that indexes, where the verifier sees it.
+ */
+static __always_inline void ks_hist_add_pcpu(struct ks_hist *h, __u64 ns)
+{
+	__u64 slot = ks_hist_slot(ns);
+
+	asm volatile("" : "+r"(slot));
+	if (slot < KS_HIST_SLOTS)
+		h->slots[slot]++;
+	h->count++;
+	h->sum_ns += ns;
+	if (ns > h->max_ns)
+		h->max_ns = ns;
+}
+
+static __always_inline void ks_hist_add(struct ks_hist *h, __u64 ns)
+{
+	__u64 slot = ks_hist_slot(ns);
+
+	asm volatile("" : "+r"(slot));
+	if (slot < KS_HIST_SLOTS)
+		__sync_fetch_and_add(&h->slots[slot], 1);
+	__sync_fetch_and_add(&h->count, 1);
+	__sync_fetch_and_add(&h->sum_ns, ns);
+	if (ns > h->max_ns)
+		h->max_ns = ns;
+}
+
 static __always_inline long ks_task_state(struct task_struct *t)
 {
 	if (bpf_core_field_exists(t->__state))

@@ -133,20 +133,6 @@ static __always_inline bool task_wanted(struct task_struct *t, __u32 tgid)
 	return true;
 }
 
-/* per-CPU histogram: plain adds */
-static __always_inline void hist_add_pcpu(struct ks_hist *h, __u64 ns)
-{
-	__u64 slot = ks_hist_slot(ns);
-
-	asm volatile("" : "+r"(slot));
-	if (slot < KS_HIST_SLOTS)
-		h->slots[slot]++;
-	h->count++;
-	h->sum_ns += ns;
-	if (ns > h->max_ns)
-		h->max_ns = ns;
-}
-
 /* a wait that goes to no row */
 static __always_inline void rowless(__u64 ns)
 {
@@ -154,21 +140,7 @@ static __always_inline void rowless(__u64 ns)
 	struct ks_hist *h = bpf_map_lookup_elem(&runq_all, &zero);
 
 	if (h)
-		hist_add_pcpu(h, ns);
-}
-
-static __always_inline void hist_add(struct ks_hist *h, __u64 ns)
-{
-	__u64 slot = ks_hist_slot(ns);
-
-	/* keep the bound check where the verifier sees it */
-	asm volatile("" : "+r"(slot));
-	if (slot < KS_HIST_SLOTS)
-		__sync_fetch_and_add(&h->slots[slot], 1);
-	__sync_fetch_and_add(&h->count, 1);
-	__sync_fetch_and_add(&h->sum_ns, ns);
-	if (ns > h->max_ns)
-		h->max_ns = ns;
+		ks_hist_add_pcpu(h, ns);
 }
 
 /* The row a task's waits go to (@key zeroed by the caller; not BY_NONE). */
@@ -273,7 +245,7 @@ static __always_inline void switch_in(__u32 pid, __u32 tgid, __u64 cgid,
 		rowless(delta);
 		return;
 	}
-	hist_add(&v->hist, delta);
+	ks_hist_add(&v->hist, delta);
 	if (next && !v->comm[0])
 		task_comm(next, v->comm);
 }
@@ -380,7 +352,7 @@ int BPF_PROG(btf_switch_si, bool preempt, struct task_struct *prev, struct task_
 			c->max_epoch = epoch;
 			v->hist.max_ns = 0;
 		}
-		hist_add_pcpu(&v->hist, delta);
+		ks_hist_add_pcpu(&v->hist, delta);
 		v->preempt += npreempt;
 		v->ctxsw += nctxsw;
 		goto out;
@@ -390,7 +362,7 @@ int BPF_PROG(btf_switch_si, bool preempt, struct task_struct *prev, struct task_
 		rowless(delta);
 		goto out;
 	}
-	hist_add(&v->hist, delta);
+	ks_hist_add(&v->hist, delta);
 	if (npreempt)
 		__sync_fetch_and_add(&v->preempt, npreempt);
 	if (nctxsw)
