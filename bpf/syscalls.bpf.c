@@ -160,7 +160,7 @@ static __always_inline void on_enter(bool btf)
 
 static __always_inline void on_exit(const void *regs, long nr, long ret, bool btf)
 {
-	__u64 id, delta = 0, *tsp = NULL, hslot;
+	__u64 id, delta = 0, *tsp = NULL;
 	struct cpu_start *cs = NULL;
 	struct ks_sc_slot *cache;
 	struct ks_sc_key key;
@@ -259,14 +259,7 @@ static __always_inline void on_exit(const void *regs, long nr, long ret, bool bt
 	h = bpf_map_lookup_elem(&lat, &n);
 	if (!h)
 		return;
-	hslot = ks_hist_slot(delta);
-	asm volatile("" : "+r"(hslot));
-	if (hslot < KS_HIST_SLOTS)
-		h->slots[hslot]++;
-	h->count++;
-	h->sum_ns += delta;
-	if (delta > h->max_ns)
-		h->max_ns = delta;
+	ks_hist_add_pcpu(h, delta);
 }
 
 SEC("tp_btf/sys_enter")
