@@ -69,6 +69,7 @@ struct ks_collect_opts {
 	bool json;			/* --json */
 	const char *output;		/* -o; NULL: stdout */
 	bool threads;			/* -T: per thread rows */
+	bool output_in_place;		/* -o is written in place, not as FILE.incomplete */
 };
 
 /*
@@ -79,7 +80,11 @@ struct ks_collect_opts {
 int ks_collect_parse_opt(int opt, const char *arg, struct ks_collect_opts *o);
 /* KS_EXIT_USAGE for -EINVAL, KS_EXIT_FAIL otherwise. */
 int ks_collect_exit_code(int err);
-/* After parsing: check -o can be written, resolve --cgroup to its id (message printed). */
+/*
+ * After parsing: resolve --cgroup to its id, and check that -o can be
+ * written (its directory takes FILE.incomplete, unless output_in_place),
+ * before any BPF is loaded. Message printed.
+ */
 int ks_collect_finish(struct ks_collect_opts *o);
 
 /*

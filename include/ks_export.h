@@ -65,7 +65,7 @@ int ks_export(FILE *f, const struct ks_profile *p, enum ks_export_fmt fmt,
  * ("samples", "waits", "periods"): {"samples":N,"lost":N,...,"notes":".."}.
  */
 void ks_accounting_json(FILE *f, const struct ks_accounting *a, const char *events);
-/* A stack's frame names as a JSON array, leaf first: ["f","g",..] */
+/* A stack's frame names as a JSON array, root (the process) first: ["app","main",..] */
 void ks_stack_frames_json(FILE *f, const struct ks_stack *s);
 
 /*

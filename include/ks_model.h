@@ -126,7 +126,9 @@ struct ks_disk_row *ks_model__disk(struct ks_model *m, uint32_t dev);
  * Returns the interval's length in seconds.
  */
 double ks_model__close_interval(struct ks_model *m, uint64_t *tlast);
-/* Unavailable signals as a JSON array: [{"signal":..,"reason":..},...] */
+/* Unavailable signals, one "unavailable: SIGNAL: REASON" line each */
+void ks_gaps_text(FILE *f, const struct ks_gap *gaps, size_t n);
+/* The same as a JSON array: [{"signal":..,"reason":..},...] */
 void ks_gaps_json(FILE *f, const struct ks_gap *gaps, size_t n);
 /* Record an unavailable signal (deduplicated by name). */
 void ks_model__gap(struct ks_model *m, const char *signal, const char *fmt, ...)

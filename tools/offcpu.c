@@ -187,7 +187,7 @@ static int print_text(void *ctx, FILE *f, struct ks_model *m, double secs)
 			return err;
 		}
 		ks_accounting_print(stderr, m->offcpu);
-		ks_collect_gaps_text(stderr, m);
+		ks_gaps_text(stderr, m->gaps, m->ngaps);	/* lost: in the accounting */
 	} else {
 		fprintf(f, "Off-CPU time, %.1f s (%s, %s clock)%s\n\n", secs,
 			ks_offcpu__attach_kind(st->c), ks_offcpu__clock(st->c),
@@ -199,7 +199,7 @@ static int print_text(void *ctx, FILE *f, struct ks_model *m, double secs)
 		}
 		fputc('\n', f);
 		ks_accounting_print(f, m->offcpu);
-		ks_collect_gaps_text(f, m);
+		ks_gaps_text(f, m->gaps, m->ngaps);
 	}
 	return 0;
 }

@@ -116,7 +116,7 @@ static int cmd_record(int argc, char **argv)
 		{}
 	};
 	const struct ks_cmd *cmd = ks_cmd_find("record");
-	struct ks_collect_opts co = { .sz = sizeof(co) };
+	struct ks_collect_opts co = { .sz = sizeof(co), .output_in_place = true };
 	struct ks_collectors_opts cc = { .sz = sizeof(cc) };
 	struct ks_capture_writer_opts wo = { .sz = sizeof(wo) };
 	struct rec r = { .procs = true, .co = &co };

@@ -101,25 +101,32 @@ int ks_cgroup_id(const char *path, __u64 *id)
 }
 
 /*
- * -o FILE is written as FILE.incomplete beside it: a directory that cannot
- * take it fails now, not after the BPF programs have loaded.
+ * -o FILE is written as FILE.incomplete beside it (ks_output_open): a
+ * directory that cannot take it fails now, not after the BPF programs have
+ * loaded. A device or FIFO is written in place; so is a capture (record).
  */
-static int output_dir_writable(const char *path)
+static int output_writable(const char *path, bool in_place)
 {
-	char *copy = strdup(path);
+	size_t len = strlen(path);
 	struct stat st;
+	char *copy;
 	int err = 0;
 
-	if (!copy)
-		return -ENOMEM;
-	if (!stat(path, &st) && !S_ISREG(st.st_mode))
-		goto out;	/* a device or FIFO: written in place */
-	if (access(dirname(copy), W_OK)) {
-		err = -errno;
-		ks_err("cannot write %s: %s", path, strerror(errno));
+	if ((!stat(path, &st) && S_ISDIR(st.st_mode)) || (len && path[len - 1] == '/')) {
+		err = -EISDIR;
+	} else if (!stat(path, &st) && (!S_ISREG(st.st_mode) || in_place)) {
+		if (faccessat(AT_FDCWD, path, W_OK, AT_EACCESS))
+			err = -errno;
+	} else {
+		copy = strdup(path);
+		if (!copy)
+			return -ENOMEM;
+		if (faccessat(AT_FDCWD, dirname(copy), W_OK, AT_EACCESS))
+			err = -errno;
+		free(copy);
 	}
-out:
-	free(copy);
+	if (err)
+		ks_err("cannot write %s: %s", path, strerror(-err));
 	return err;
 }
 
@@ -127,7 +134,8 @@ int ks_collect_finish(struct ks_collect_opts *o)
 {
 	int err;
 
-	if (o->output && strcmp(o->output, "-") && (err = output_dir_writable(o->output)))
+	if (o->output && strcmp(o->output, "-") &&
+	    (err = output_writable(o->output, o->output_in_place)))
 		return err;
 	if (!o->cgroup_path)
 		return 0;
@@ -329,12 +337,9 @@ out:
 
 void ks_collect_gaps_text(FILE *f, const struct ks_model *m)
 {
-	size_t i;
-
 	if (m->lost)
 		fprintf(f, "LOST: %llu events (see below)\n", (unsigned long long)m->lost);
-	for (i = 0; i < m->ngaps; i++)
-		fprintf(f, "unavailable: %s: %s\n", m->gaps[i].signal, m->gaps[i].reason);
+	ks_gaps_text(f, m->gaps, m->ngaps);
 }
 
 void ks_collect_gaps_json(FILE *f, const struct ks_model *m)

@@ -268,6 +268,14 @@ int ks_procs_sample__add(struct ks_procs_sample *s, const struct ks_proc *p)
 	return 0;
 }
 
+void ks_gaps_text(FILE *f, const struct ks_gap *gaps, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		fprintf(f, "unavailable: %s: %s\n", gaps[i].signal, gaps[i].reason);
+}
+
 void ks_gaps_json(FILE *f, const struct ks_gap *gaps, size_t n)
 {
 	size_t i;

@@ -286,8 +286,10 @@ int ks_output_close(struct ks_output *out, bool complete)
 	if (!out->f)
 		return 0;
 	if (out->f == stdout) {
-		if (fflush(stdout) && errno != EPIPE)
-			err = -errno;
+		if ((fflush(stdout) || ferror(stdout)) && errno != EPIPE) {
+			err = errno ? -errno : -EIO;
+			ks_err("cannot write the output: %s", strerror(-err));
+		}
 		out->f = NULL;
 		return err;
 	}
