@@ -115,7 +115,7 @@ struct ks_model {
 
 struct ks_model *ks_model__new(void);
 void ks_model__free(struct ks_model *m);
-/* Empty the per-interval data (keeps allocations; drops the /proc samples). */
+/* Empty the per-interval data (keeps the row arrays; drops the profiles and /proc samples). */
 void ks_model__reset(struct ks_model *m);
 struct ks_task *ks_model__task(struct ks_model *m, uint32_t pid, uint32_t tgid, const char *comm);
 struct ks_task *ks_model__find(const struct ks_model *m, uint32_t pid);

@@ -103,8 +103,6 @@ static int read_maps(void *ctx, struct ks_model *m, double secs)
 	struct lopts *o = ctx;
 	int err;
 
-	ks_profile__free(m->locks);
-	m->locks = NULL;
 	err = ks_locks__read(o->c, m);
 	if (err)
 		return err;

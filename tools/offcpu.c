@@ -162,8 +162,6 @@ static int read_maps(void *ctx, struct ks_model *m, double secs)
 	struct run_state *st = ctx;
 	int err;
 
-	ks_profile__free(m->offcpu);
-	m->offcpu = NULL;
 	err = ks_offcpu__read(st->c, m);
 	if (err)
 		return err;

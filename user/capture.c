@@ -1859,10 +1859,6 @@ const struct ks_capture_meta *ks_capture_reader__meta(const struct ks_capture_re
 static void model_clear(struct ks_model *m)
 {
 	ks_model__reset(m);
-	ks_profile__free(m->oncpu);
-	ks_profile__free(m->offcpu);
-	ks_profile__free(m->locks);
-	m->oncpu = m->offcpu = m->locks = NULL;
 	m->t_start_ns = m->t_end_ns = 0;
 	m->wall_start = 0;
 }

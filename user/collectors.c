@@ -172,10 +172,6 @@ int ks_collectors__read(struct ks_collectors *c, struct ks_model *m)
 	int err = 0;
 
 	ks_model__reset(m);
-	ks_profile__free(m->oncpu);
-	ks_profile__free(m->offcpu);
-	ks_profile__free(m->locks);
-	m->oncpu = m->offcpu = m->locks = NULL;
 	m->t_start_ns = c->t_last;
 	m->t_end_ns = now;
 	secs = (now - c->t_last) / 1e9;

@@ -134,6 +134,10 @@ void ks_model__reset(struct ks_model *m)
 	memset(&m->io_all, 0, sizeof(m->io_all));
 	m->lost = 0;
 	m->ngaps = 0;
+	ks_profile__free(m->oncpu);
+	ks_profile__free(m->offcpu);
+	ks_profile__free(m->locks);
+	m->oncpu = m->offcpu = m->locks = NULL;
 	ks_procs_sample__free(m->procs);
 	ks_procs_sample__free(m->procs_start);
 	m->procs = m->procs_start = NULL;

@@ -335,9 +335,6 @@ int ks_top_replay__detail(const struct ks_top_replay *r, uint32_t pid, bool thre
 	const struct ks_model *m = ks_top_replay__model(r);
 
 	ks_model__reset(dm);
-	ks_profile__free(dm->oncpu);
-	ks_profile__free(dm->offcpu);
-	dm->oncpu = dm->offcpu = NULL;
 	if (!m)
 		return 0;
 	dm->oncpu = profile_of(m->oncpu, pid, threads);
