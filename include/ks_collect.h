@@ -118,14 +118,10 @@ enum ks_tp_kind ks_collect_tp_kind(void);
  * The run loop of a one-shot collector command: calls @report(ctx, last)
  * every -i interval and once at the end (-d elapsed, Ctrl-C, or every -p
  * target exited; last = true). Without -i, only the final call. Stops
- * early when @report returns non-zero, and returns that value.
- */
-int ks_collect_loop(const struct ks_collect_opts *o, int (*report)(void *ctx, bool last),
-		    void *ctx);
-/*
- * The same for collectors that stream to ring buffers: between checks,
- * @poll(ctx, timeout_ms) drains them (waiting at most 100 ms) instead of a
- * sleep. A negative return from @poll ends the loop with that error.
+ * early when @report returns non-zero, and returns that value. For
+ * collectors that stream to ring buffers, @poll(ctx, timeout_ms) drains
+ * them between checks (waiting at most 100 ms); NULL: a sleep. A negative
+ * return from @poll ends the loop with that error.
  */
 int ks_collect_loop_poll(const struct ks_collect_opts *o, int (*report)(void *ctx, bool last),
 			 int (*poll)(void *ctx, int timeout_ms), void *ctx);

@@ -223,12 +223,6 @@ enum ks_tp_kind ks_collect_tp_kind(void)
 	return k;
 }
 
-int ks_collect_loop(const struct ks_collect_opts *o, int (*report)(void *ctx, bool last),
-		    void *ctx)
-{
-	return ks_collect_loop_poll(o, report, NULL, ctx);
-}
-
 int ks_collect_loop_poll(const struct ks_collect_opts *o, int (*report)(void *ctx, bool last),
 			 int (*poll)(void *ctx, int timeout_ms), void *ctx)
 {

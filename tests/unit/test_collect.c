@@ -115,12 +115,12 @@ static void collect_loop__interval_and_duration__reports_then_last(void **state)
 	struct ks_collect_opts o = { .sz = sizeof(o), .duration = 0.35, .interval = 0.1 };
 
 	n_reports = 0;
-	assert_int_equal(ks_collect_loop(&o, count_report, NULL), 7);
+	assert_int_equal(ks_collect_loop_poll(&o, count_report, NULL, NULL), 7);
 	assert_in_range(n_reports, 3, 5);
 	o.interval = 0;
 	n_reports = 0;
 	o.duration = 0.05;
-	assert_int_equal(ks_collect_loop(&o, count_report, NULL), 7);
+	assert_int_equal(ks_collect_loop_poll(&o, count_report, NULL, NULL), 7);
 	assert_int_equal(n_reports, 1);
 }
 
