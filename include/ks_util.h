@@ -55,6 +55,13 @@ struct ks_output {
 	bool direct;	/* a device or FIFO: written in place, never renamed */
 };
 int ks_output_open(struct ks_output *out, const char *path);
+/*
+ * Before the work that fills it: can @path be written the way
+ * ks_output_open() will (FILE.incomplete beside it), or in place when
+ * @in_place (a writer that opens the path itself)? 0, or -errno with the
+ * message printed. NULL and "-" (stdout) pass.
+ */
+int ks_output_check(const char *path, bool in_place);
 int ks_output_close(struct ks_output *out, bool complete);
 
 /*

@@ -5,14 +5,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
-#include <unistd.h>
 #include <linux/magic.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -100,42 +98,12 @@ int ks_cgroup_id(const char *path, __u64 *id)
 	return 0;
 }
 
-/*
- * -o FILE is written as FILE.incomplete beside it (ks_output_open): a
- * directory that cannot take it fails now, not after the BPF programs have
- * loaded. A device or FIFO is written in place; so is a capture (record).
- */
-static int output_writable(const char *path, bool in_place)
-{
-	size_t len = strlen(path);
-	struct stat st;
-	char *copy;
-	int err = 0;
-
-	if ((!stat(path, &st) && S_ISDIR(st.st_mode)) || (len && path[len - 1] == '/')) {
-		err = -EISDIR;
-	} else if (!stat(path, &st) && (!S_ISREG(st.st_mode) || in_place)) {
-		if (faccessat(AT_FDCWD, path, W_OK, AT_EACCESS))
-			err = -errno;
-	} else {
-		copy = strdup(path);
-		if (!copy)
-			return -ENOMEM;
-		if (faccessat(AT_FDCWD, dirname(copy), W_OK, AT_EACCESS))
-			err = -errno;
-		free(copy);
-	}
-	if (err)
-		ks_err("cannot write %s: %s", path, strerror(-err));
-	return err;
-}
-
 int ks_collect_finish(struct ks_collect_opts *o)
 {
 	int err;
 
-	if (o->output && strcmp(o->output, "-") &&
-	    (err = output_writable(o->output, o->output_in_place)))
+	err = ks_output_check(o->output, o->output_in_place);
+	if (err)
 		return err;
 	if (!o->cgroup_path)
 		return 0;

@@ -2,6 +2,7 @@
 /* Small helpers every tool uses: errors, argument parsing, signals, output. */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -277,6 +278,35 @@ err:
 	free(out->tmp);
 	memset(out, 0, sizeof(*out));
 	return errno ? -errno : -ENOMEM;
+}
+
+int ks_output_check(const char *path, bool in_place)
+{
+	bool exists;
+	struct stat st;
+	char *dir;
+	int err = 0;
+
+	if (!path || !strcmp(path, "-"))
+		return 0;
+	exists = !stat(path, &st);
+	if ((exists && S_ISDIR(st.st_mode)) || (*path && path[strlen(path) - 1] == '/')) {
+		err = -EISDIR;
+	} else if (exists && (!S_ISREG(st.st_mode) || in_place)) {
+		/* a device or FIFO, as ks_output_open writes them: in place */
+		if (faccessat(AT_FDCWD, path, W_OK, AT_EACCESS))
+			err = -errno;
+	} else {
+		dir = strdup(path);
+		if (!dir)
+			return -ENOMEM;
+		if (faccessat(AT_FDCWD, dirname(dir), W_OK, AT_EACCESS))
+			err = -errno;
+		free(dir);
+	}
+	if (err)
+		ks_err("cannot write %s: %s", path, strerror(-err));
+	return err;
 }
 
 int ks_output_close(struct ks_output *out, bool complete)
