@@ -178,7 +178,8 @@ static int cmd_biolat(int argc, char **argv)
 	int ch, rc, ret;
 
 	optind = 1;
-	while ((ch = ks_cmd_getopt(cmd, argc, argv, KS_COLLECT_SHORTOPTS "mh", opts, &o.co, &rc)) != -1) {
+	while ((ch = ks_cmd_getopt(cmd, argc, argv, KS_COLLECT_SHORTOPTS "mh", opts, &o.co,
+				   &rc)) != -1) {
 		switch (ch) {
 		case 'm':
 			o.ms = true;

@@ -154,7 +154,8 @@ static int cmd_locks(int argc, char **argv)
 	int ch, rc, ret;
 
 	optind = 1;
-	while ((ch = ks_cmd_getopt(cmd, argc, argv, KS_COLLECT_SHORTOPTS "UKm:f:h", opts, &o.co, &rc)) != -1) {
+	while ((ch = ks_cmd_getopt(cmd, argc, argv, KS_COLLECT_SHORTOPTS "UKm:f:h", opts, &o.co,
+				   &rc)) != -1) {
 		switch (ch) {
 		case 'U':
 			lo.no_kernel = true;

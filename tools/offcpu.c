@@ -233,7 +233,8 @@ static int cmd_offcpu(int argc, char **argv)
 	int ch, rc, ret;
 
 	optind = 1;
-	while ((ch = ks_cmd_getopt(cmd, argc, argv, KS_COLLECT_SHORTOPTS "f:m:M:Kh", opts, &co, &rc)) != -1) {
+	while ((ch = ks_cmd_getopt(cmd, argc, argv, KS_COLLECT_SHORTOPTS "f:m:M:Kh", opts, &co,
+				   &rc)) != -1) {
 		switch (ch) {
 		case 'f':
 			fmt_name = optarg;

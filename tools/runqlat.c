@@ -186,7 +186,8 @@ static int cmd_runqlat(int argc, char **argv)
 	int ch, rc, ret;
 
 	optind = 1;
-	while ((ch = ks_cmd_getopt(cmd, argc, argv, KS_COLLECT_SHORTOPTS "PLmh", opts, &o.co, &rc)) != -1) {
+	while ((ch = ks_cmd_getopt(cmd, argc, argv, KS_COLLECT_SHORTOPTS "PLmh", opts, &o.co,
+				   &rc)) != -1) {
 		switch (ch) {
 		case 'P':
 			o.full_rows = true;

@@ -236,7 +236,8 @@ static int cmd_syscalls(int argc, char **argv)
 	int ch, rc, ret;
 
 	optind = 1;
-	while ((ch = ks_cmd_getopt(cmd, argc, argv, KS_COLLECT_SHORTOPTS "cHmh", opts, &o.co, &rc)) != -1) {
+	while ((ch = ks_cmd_getopt(cmd, argc, argv, KS_COLLECT_SHORTOPTS "cHmh", opts, &o.co,
+				   &rc)) != -1) {
 		switch (ch) {
 		case OPT_TOP:
 			if (ks_parse_uint(optarg, "--top", 1, 1000000, &o.top))
